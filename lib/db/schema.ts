@@ -1,0 +1,216 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const tstz = () => timestamp({ withTimezone: true, mode: "date" });
+const bytes = () => bigint({ mode: "number" });
+
+export const roleEnum = pgEnum("role", ["viewer", "operator", "admin"]);
+export const backupMethodEnum = pgEnum("backup_method", ["dump", "clone"]);
+export const dumpFormatEnum = pgEnum("dump_format", ["custom", "plain"]);
+export const cloneStrategyEnum = pgEnum("clone_strategy", ["file_copy", "wal_log"]);
+export const backupKindEnum = pgEnum("backup_kind", ["automatic", "manual", "named", "found", "pre_rollback"]);
+export const backupStatusEnum = pgEnum("backup_status", ["running", "ok", "failed", "interrupted"]);
+export const jobTypeEnum = pgEnum("job_type", [
+  "backup",
+  "verify",
+  "delete_backup",
+  "restore",
+  "rollback",
+  "switch_release",
+  "undo",
+  "recover",
+]);
+export const jobStatusEnum = pgEnum("job_status", ["running", "ok", "failed", "interrupted"]);
+export const auditResultEnum = pgEnum("audit_result", ["ok", "invalid", "error", "denied"]);
+export const journalStatusEnum = pgEnum("journal_status", ["begin", "done"]);
+
+export const users = pgTable("users", {
+  id: serial().primaryKey(),
+  email: text().notNull().unique(),
+  name: text(),
+  passwordHash: text().notNull(),
+  role: roleEnum().notNull().default("viewer"),
+  disabled: boolean().notNull().default(false),
+  createdAt: tstz().notNull().defaultNow(),
+});
+export type User = typeof users.$inferSelect;
+
+/** Failed logins, for throttling. Old rows are pruned on each login attempt. */
+export const loginFailures = pgTable(
+  "login_failures",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    email: text().notNull(),
+    at: tstz().notNull().defaultNow(),
+  },
+  (t) => [index().on(t.email, t.at)],
+);
+
+export const apiTokens = pgTable("api_tokens", {
+  id: serial().primaryKey(),
+  userId: integer()
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  name: text().notNull(),
+  tokenHash: text().notNull().unique(),
+  createdAt: tstz().notNull().defaultNow(),
+  lastUsedAt: tstz(),
+});
+export type ApiToken = typeof apiTokens.$inferSelect;
+
+export const apps = pgTable("apps", {
+  id: serial().primaryKey(),
+  slug: text().notNull().unique(),
+  dbHost: text().notNull(),
+  dbPort: integer().notNull().default(5432),
+  dbUser: text().notNull(),
+  /** AES-256-GCM, see lib/crypto/secret-box.ts. Never selected for display. */
+  dbPasswordEnc: text(),
+  dbName: text().notNull(),
+  deployRoot: text(),
+  backupsDir: text().notNull(),
+  defaultMethod: backupMethodEnum().notNull().default("dump"),
+  dumpFormat: dumpFormatEnum().notNull().default("custom"),
+  cloneStrategy: cloneStrategyEnum().notNull().default("file_copy"),
+  retention: integer().notNull().default(5),
+  staleAfterHours: integer().notNull().default(24),
+  // What the last connection test found.
+  serverVersion: text(),
+  serverVersionNum: integer(),
+  canCreateDb: boolean(),
+  pgDumpPath: text(),
+  dbSizeBytes: bytes(),
+  dbSizeAt: tstz(),
+  // Stopping and starting the app (argument arrays, never shell strings).
+  stopCommand: jsonb().$type<string[]>(),
+  startCommand: jsonb().$type<string[]>(),
+  commandCwd: text(),
+  commandEnv: jsonb().$type<Record<string, string>>(),
+  commandTimeoutSec: integer().notNull().default(120),
+  healthUrl: text(),
+  healthTimeoutSec: integer().notNull().default(30),
+  createdAt: tstz().notNull().defaultNow(),
+  updatedAt: tstz().notNull().defaultNow(),
+});
+export type App = typeof apps.$inferSelect;
+
+export const jobs = pgTable(
+  "jobs",
+  {
+    id: serial().primaryKey(),
+    appId: integer()
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    type: jobTypeEnum().notNull(),
+    status: jobStatusEnum().notNull().default("running"),
+    phase: text().notNull().default("starting"),
+    progressDone: bytes(),
+    progressTotal: bytes(),
+    /** Last lines of the job's log (process stderr tails, step notes). */
+    log: text().notNull().default(""),
+    params: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    result: jsonb().$type<Record<string, unknown>>(),
+    error: text(),
+    actor: text().notNull(),
+    /** host:pid of the process running it; liveness is the app's advisory lock, not this. */
+    owner: text(),
+    startedAt: tstz().notNull().defaultNow(),
+    finishedAt: tstz(),
+    heartbeatAt: tstz(),
+  },
+  (t) => [index().on(t.appId, t.startedAt), index().on(t.status)],
+);
+export type Job = typeof jobs.$inferSelect;
+
+export const backups = pgTable(
+  "backups",
+  {
+    id: serial().primaryKey(),
+    appId: integer()
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    /** File name (dump) or database name (clone). */
+    name: text().notNull(),
+    method: backupMethodEnum().notNull(),
+    kind: backupKindEnum().notNull(),
+    format: dumpFormatEnum(),
+    status: backupStatusEnum().notNull().default("running"),
+    label: text(),
+    sizeBytes: bytes(),
+    sizeAt: tstz(),
+    sha256: text(),
+    createdAt: tstz().notNull().defaultNow(),
+    finishedAt: tstz(),
+    durationMs: integer(),
+    verifiedAt: tstz(),
+    createdBy: text(),
+    /** The release `current` pointed at when the backup was taken. */
+    release: text(),
+    /** The release about to be deployed, when the backup was taken for one. */
+    forRelease: text(),
+    pinned: boolean().notNull().default(false),
+    error: text(),
+    jobId: integer().references(() => jobs.id, { onDelete: "set null" }),
+    /** pg_stat_database counters when taken: lets the rollback dialog say how much was written since. */
+    stats: jsonb().$type<{ xactCommit: number; tupInserted: number; tupUpdated: number; tupDeleted: number }>(),
+    deletedAt: tstz(),
+  },
+  (t) => [
+    index().on(t.appId, t.createdAt),
+    uniqueIndex("backups_app_method_name_live").on(t.appId, t.method, t.name).where(sql`deleted_at is null`),
+  ],
+);
+export type Backup = typeof backups.$inferSelect;
+
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    at: tstz().notNull().defaultNow(),
+    actorId: integer(),
+    actorEmail: text(),
+    appSlug: text(),
+    action: text().notNull(),
+    params: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    result: auditResultEnum().notNull(),
+    message: text(),
+    durationMs: integer(),
+  },
+  (t) => [index().on(t.at), index().on(t.appSlug), index().on(t.action)],
+);
+export type AuditEntry = typeof auditLog.$inferSelect;
+
+/** Durable step journal for dangerous operations: written before each step runs. */
+export const opJournal = pgTable(
+  "op_journal",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    jobId: integer()
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    appId: integer()
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    step: text().notNull(),
+    status: journalStatusEnum().notNull(),
+    detail: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    at: tstz().notNull().defaultNow(),
+    /** Set once recovery has reconciled the job this entry belongs to. */
+    reconciledAt: tstz(),
+  },
+  (t) => [index().on(t.jobId)],
+);
+export type JournalEntry = typeof opJournal.$inferSelect;

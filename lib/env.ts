@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+// The one place that reads process.env. Empty strings count as unset (t3 createEnv).
+const emptyAsUndefined = (v: unknown) => (v === "" ? undefined : v);
+const opt = <T extends z.ZodTypeAny>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
+
+const schema = z.object({
+  DATABASE_URL: opt(z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")),
+  AUTH_SECRET: opt(z.string().min(16, "must be at least 16 characters")),
+  LIFEBOAT_SECRET_KEY: opt(
+    z.string().regex(/^[A-Za-z0-9+/=_-]{43,}$/, "must be 32 random bytes, base64 (openssl rand -base64 32)"),
+  ),
+  PG_BIN: opt(z.string()),
+  LIFEBOAT_SESSION_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().min(0.1).max(12).default(12)),
+  LIFEBOAT_STALE_BACKUP_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().default(24)),
+  LIFEBOAT_CRASH_AT: opt(z.string()),
+  LIFEBOAT_RECOVER_ON_START: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).default("1")),
+  NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(["development", "production", "test"]).default("development")),
+});
+
+export type Env = z.infer<typeof schema>;
+
+let cached: { source: string; env: Env } | undefined;
+
+/** Parsed environment. Re-parsed when process.env changes (tests point it at per-file databases). */
+export function env(): Env {
+  const source = JSON.stringify(
+    Object.fromEntries(Object.keys(schema.shape).map((k) => [k, process.env[k]])),
+  );
+  if (cached?.source === source) return cached.env;
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  cached = { source, env: parsed.data };
+  return parsed.data;
+}
+
+/** A value that must be set for the dashboard to run; says which variable and how to set it. */
+export function requireEnv<K extends "DATABASE_URL" | "AUTH_SECRET" | "LIFEBOAT_SECRET_KEY">(key: K): string {
+  const value = env()[key];
+  if (!value) {
+    throw new Error(`${key} is not set. See README "Running in production" (npm run demo sets it for you).`);
+  }
+  return value;
+}

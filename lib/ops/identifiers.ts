@@ -1,0 +1,26 @@
+import { OpError } from "./errors";
+
+// PostgreSQL truncates identifiers longer than 63 bytes with only a NOTICE, so we check the length ourselves:
+// a silently truncated backup name could collide with the previous backup's.
+export const MAX_IDENTIFIER_BYTES = 63;
+const DB_NAME = /^[a-z_][a-z0-9_]*$/;
+
+export function isValidDbName(name: string): boolean {
+  return DB_NAME.test(name) && Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES;
+}
+
+export function assertDbName(name: string, what = "database name"): string {
+  if (!isValidDbName(name)) {
+    throw new OpError(
+      "invalid_identifier",
+      `Invalid ${what} "${name.slice(0, 80)}": use lower-case letters, digits and _, starting with a letter or _, at most ${MAX_IDENTIFIER_BYTES} bytes.`,
+    );
+  }
+  return name;
+}
+
+/** Quotes a validated identifier for SQL. Validation first: no string-built SQL for anything unvalidated. */
+export function quoteIdent(name: string): string {
+  assertDbName(name);
+  return `"${name}"`;
+}

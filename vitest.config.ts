@@ -1,0 +1,22 @@
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+const root = import.meta.dirname;
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      "@": root,
+      // "server-only" throws outside React Server Components; the tests import server modules directly.
+      "server-only": path.join(root, "test/empty-module.ts"),
+    },
+  },
+  test: {
+    include: ["**/*.test.ts"],
+    exclude: ["node_modules/**", ".next/**", "e2e/**", ".lifeboat/**"],
+    globalSetup: ["test/global-setup.ts"],
+    pool: "forks",
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+  },
+});
