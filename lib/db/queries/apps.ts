@@ -1,0 +1,180 @@
+import "server-only";
+import { and, desc, eq, sql } from "drizzle-orm";
+import { getDb } from "@/lib/db/client";
+import { apps, backups, type App } from "@/lib/db/schema";
+import type { TargetDb } from "@/lib/ops/target";
+import { decryptSecret, encryptSecret } from "@/lib/secrets";
+import type { AppFormInput } from "@/lib/validation/apps";
+
+// Everything about an app except its encrypted password: what pages and the API may see.
+const appColumns = {
+  id: apps.id,
+  slug: apps.slug,
+  dbHost: apps.dbHost,
+  dbPort: apps.dbPort,
+  dbUser: apps.dbUser,
+  dbName: apps.dbName,
+  hasPassword: sql<boolean>`${apps.dbPasswordEnc} is not null`,
+  deployRoot: apps.deployRoot,
+  backupsDir: apps.backupsDir,
+  defaultMethod: apps.defaultMethod,
+  dumpFormat: apps.dumpFormat,
+  cloneStrategy: apps.cloneStrategy,
+  retention: apps.retention,
+  staleAfterHours: apps.staleAfterHours,
+  serverVersion: apps.serverVersion,
+  serverVersionNum: apps.serverVersionNum,
+  canCreateDb: apps.canCreateDb,
+  pgDumpPath: apps.pgDumpPath,
+  dbSizeBytes: apps.dbSizeBytes,
+  dbSizeAt: apps.dbSizeAt,
+  stopCommand: apps.stopCommand,
+  startCommand: apps.startCommand,
+  commandCwd: apps.commandCwd,
+  commandEnv: apps.commandEnv,
+  commandTimeoutSec: apps.commandTimeoutSec,
+  healthUrl: apps.healthUrl,
+  healthTimeoutSec: apps.healthTimeoutSec,
+  createdAt: apps.createdAt,
+  updatedAt: apps.updatedAt,
+};
+
+export type AppView = Omit<App, "dbPasswordEnc"> & { hasPassword: boolean };
+
+export async function getAppBySlug(slug: string): Promise<AppView | undefined> {
+  const [row] = await getDb().select(appColumns).from(apps).where(eq(apps.slug, slug));
+  return row;
+}
+
+export async function getAppById(id: number): Promise<AppView | undefined> {
+  const [row] = await getDb().select(appColumns).from(apps).where(eq(apps.id, id));
+  return row;
+}
+
+/** Connection parts with the decrypted password: for lib/ops only, never for a page or a response. */
+export async function getAppTarget(appId: number): Promise<TargetDb> {
+  const [row] = await getDb()
+    .select({ host: apps.dbHost, port: apps.dbPort, user: apps.dbUser, database: apps.dbName, enc: apps.dbPasswordEnc })
+    .from(apps)
+    .where(eq(apps.id, appId));
+  if (!row) throw new Error(`app ${appId} not found`);
+  return { host: row.host, port: row.port, user: row.user, database: row.database, password: row.enc ? decryptSecret(row.enc) : undefined };
+}
+
+export interface ServerFacts {
+  serverVersion: string;
+  serverVersionNum: number;
+  canCreateDb: boolean;
+  pgDumpPath: string;
+  dbSizeBytes: number;
+}
+
+function settingsColumns(input: AppFormInput) {
+  return {
+    dbHost: input.host,
+    dbPort: input.port,
+    dbUser: input.user,
+    dbName: input.database,
+    deployRoot: input.deployRoot ?? null,
+    backupsDir: input.backupsDir,
+    defaultMethod: input.defaultMethod,
+    dumpFormat: input.dumpFormat,
+    cloneStrategy: input.cloneStrategy,
+    retention: input.retention,
+    staleAfterHours: input.staleAfterHours,
+    stopCommand: input.stopCommand ?? null,
+    startCommand: input.startCommand ?? null,
+    commandCwd: input.commandCwd ?? null,
+    commandTimeoutSec: input.commandTimeoutSec,
+    healthUrl: input.healthUrl ?? null,
+    healthTimeoutSec: input.healthTimeoutSec,
+  };
+}
+
+export async function createApp(input: AppFormInput, facts: ServerFacts): Promise<number> {
+  const [row] = await getDb()
+    .insert(apps)
+    .values({
+      slug: input.slug,
+      ...settingsColumns(input),
+      dbPasswordEnc: input.password ? encryptSecret(input.password) : null,
+      ...facts,
+      dbSizeAt: new Date(),
+    })
+    .returning({ id: apps.id });
+  return row!.id;
+}
+
+/** Updates settings; the stored password is kept when none is given. */
+export async function updateApp(id: number, input: AppFormInput, facts: ServerFacts): Promise<void> {
+  await getDb()
+    .update(apps)
+    .set({
+      ...settingsColumns(input),
+      ...(input.password ? { dbPasswordEnc: encryptSecret(input.password) } : {}),
+      ...facts,
+      dbSizeAt: new Date(),
+      updatedAt: new Date(),
+    })
+    .where(eq(apps.id, id));
+}
+
+export async function setAppDbSize(id: number, bytes: number): Promise<void> {
+  await getDb().update(apps).set({ dbSizeBytes: bytes, dbSizeAt: new Date() }).where(eq(apps.id, id));
+}
+
+export async function deleteApp(id: number): Promise<void> {
+  await getDb().delete(apps).where(eq(apps.id, id));
+}
+
+export interface AppListRow {
+  id: number;
+  slug: string;
+  dbName: string;
+  dbHost: string;
+  dbPort: number;
+  dbSizeBytes: number | null;
+  staleAfterHours: number;
+  deployRoot: string | null;
+  lastBackupAt: Date | null;
+  lastBackupStatus: string | null;
+  lastOkBackupAt: Date | null;
+  runningJobId: number | null;
+}
+
+/** Every app with its last backup and last good backup, in one query. */
+export async function listAppsWithStatus(): Promise<AppListRow[]> {
+  const db = getDb();
+  const last = db
+    .selectDistinctOn([backups.appId], { appId: backups.appId, at: backups.createdAt, status: backups.status })
+    .from(backups)
+    .where(sql`${backups.deletedAt} is null and ${backups.kind} <> 'found'`)
+    .orderBy(backups.appId, desc(backups.createdAt))
+    .as("last");
+  const lastOk = db
+    .select({ appId: backups.appId, at: sql<Date>`max(${backups.createdAt})`.as("last_ok_at") })
+    .from(backups)
+    .where(and(eq(backups.status, "ok"), sql`${backups.deletedAt} is null and ${backups.kind} <> 'found'`))
+    .groupBy(backups.appId)
+    .as("last_ok");
+  const rows = await db
+    .select({
+      id: apps.id,
+      slug: apps.slug,
+      dbName: apps.dbName,
+      dbHost: apps.dbHost,
+      dbPort: apps.dbPort,
+      dbSizeBytes: apps.dbSizeBytes,
+      staleAfterHours: apps.staleAfterHours,
+      deployRoot: apps.deployRoot,
+      lastBackupAt: last.at,
+      lastBackupStatus: last.status,
+      lastOkBackupAt: lastOk.at,
+      runningJobId: sql<number | null>`(select j.id from jobs j where j.app_id = ${apps.id} and j.status = 'running' order by j.id desc limit 1)`,
+    })
+    .from(apps)
+    .leftJoin(last, eq(last.appId, apps.id))
+    .leftJoin(lastOk, eq(lastOk.appId, apps.id))
+    .orderBy(apps.slug);
+  return rows.map((r) => ({ ...r, lastOkBackupAt: r.lastOkBackupAt ? new Date(r.lastOkBackupAt) : null }));
+}

@@ -1,0 +1,192 @@
+import "server-only";
+import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { getDb } from "@/lib/db/client";
+import { backups, type Backup } from "@/lib/db/schema";
+
+const live = (appId: number) => and(eq(backups.appId, appId), isNull(backups.deletedAt));
+
+export type BackupView = Omit<Backup, "deletedAt" | "appId">;
+
+const backupColumns = {
+  id: backups.id,
+  name: backups.name,
+  method: backups.method,
+  kind: backups.kind,
+  format: backups.format,
+  status: backups.status,
+  label: backups.label,
+  sizeBytes: backups.sizeBytes,
+  sizeAt: backups.sizeAt,
+  sha256: backups.sha256,
+  createdAt: backups.createdAt,
+  finishedAt: backups.finishedAt,
+  durationMs: backups.durationMs,
+  verifiedAt: backups.verifiedAt,
+  createdBy: backups.createdBy,
+  release: backups.release,
+  forRelease: backups.forRelease,
+  pinned: backups.pinned,
+  error: backups.error,
+  jobId: backups.jobId,
+  stats: backups.stats,
+};
+
+export async function listBackups(appId: number): Promise<BackupView[]> {
+  return getDb().select(backupColumns).from(backups).where(live(appId)).orderBy(desc(backups.createdAt), desc(backups.id));
+}
+
+/** A backup of this app (the app is part of the where: an id from another app is not found). */
+export async function getBackup(appId: number, id: number): Promise<BackupView | undefined> {
+  const [row] = await getDb().select(backupColumns).from(backups).where(and(live(appId), eq(backups.id, id)));
+  return row;
+}
+
+export async function getBackupByJob(jobId: number): Promise<(BackupView & { appId: number }) | undefined> {
+  const [row] = await getDb()
+    .select({ ...backupColumns, appId: backups.appId })
+    .from(backups)
+    .where(eq(backups.jobId, jobId));
+  return row;
+}
+
+export async function nameTaken(appId: number, method: "dump" | "clone", name: string): Promise<boolean> {
+  const [row] = await getDb()
+    .select({ id: backups.id })
+    .from(backups)
+    .where(and(live(appId), eq(backups.method, method), eq(backups.name, name)));
+  return !!row;
+}
+
+export async function insertBackup(values: {
+  appId: number;
+  name: string;
+  method: "dump" | "clone";
+  kind: Backup["kind"];
+  format: Backup["format"];
+  label?: string | null;
+  createdBy: string;
+  release: string | null;
+  forRelease?: string | null;
+  jobId: number | null;
+  stats?: Backup["stats"];
+  pinned?: boolean;
+}): Promise<number> {
+  const [row] = await getDb()
+    .insert(backups)
+    .values({ ...values, status: "running" })
+    .returning({ id: backups.id });
+  return row!.id;
+}
+
+export async function finishBackup(
+  id: number,
+  values: Partial<Pick<Backup, "status" | "sizeBytes" | "sha256" | "verifiedAt" | "error" | "durationMs">>,
+): Promise<void> {
+  const now = new Date();
+  await getDb()
+    .update(backups)
+    .set({ ...values, finishedAt: now, ...(values.sizeBytes !== undefined ? { sizeAt: now } : {}) })
+    .where(eq(backups.id, id));
+}
+
+export async function markBackupDeleted(appId: number, id: number): Promise<void> {
+  await getDb().update(backups).set({ deletedAt: new Date() }).where(and(eq(backups.appId, appId), eq(backups.id, id)));
+}
+
+export async function setBackupPinned(appId: number, id: number, pinned: boolean): Promise<void> {
+  await getDb().update(backups).set({ pinned }).where(and(live(appId), eq(backups.id, id)));
+}
+
+export async function setBackupVerified(appId: number, id: number, at: Date | null, error: string | null): Promise<void> {
+  await getDb().update(backups).set({ verifiedAt: at, error }).where(and(live(appId), eq(backups.id, id)));
+}
+
+/** What retention needs to decide, oldest first. */
+export async function listForRetention(appId: number) {
+  return getDb()
+    .select({
+      id: backups.id,
+      name: backups.name,
+      method: backups.method,
+      kind: backups.kind,
+      status: backups.status,
+      pinned: backups.pinned,
+      createdAt: backups.createdAt,
+      verifiedAt: backups.verifiedAt,
+    })
+    .from(backups)
+    .where(live(appId))
+    .orderBy(asc(backups.createdAt));
+}
+
+/** Clone databases found on the server that Lifeboat has no row for become "found on server" rows. */
+export async function syncFoundClones(appId: number, found: { name: string; sizeBytes: number }[]): Promise<number> {
+  if (found.length === 0) return 0;
+  const known = await getDb()
+    .select({ name: backups.name })
+    .from(backups)
+    .where(and(live(appId), eq(backups.method, "clone"), inArray(backups.name, found.map((f) => f.name))));
+  const knownNames = new Set(known.map((k) => k.name));
+  const fresh = found.filter((f) => !knownNames.has(f.name));
+  if (fresh.length === 0) return 0;
+  const now = new Date();
+  await getDb()
+    .insert(backups)
+    .values(
+      fresh.map((f) => ({
+        appId,
+        name: f.name,
+        method: "clone" as const,
+        kind: "found" as const,
+        status: "ok" as const,
+        sizeBytes: f.sizeBytes,
+        sizeAt: now,
+        createdAt: cloneTimestamp(f.name) ?? now,
+        createdBy: "found on server",
+        release: null,
+        jobId: null,
+      })),
+    )
+    .onConflictDoNothing();
+  return fresh.length;
+}
+
+/** Clone rows whose database no longer exists on the server are marked deleted (dropped outside Lifeboat). */
+export async function markMissingClonesDeleted(appId: number, existing: Set<string>): Promise<void> {
+  const rows = await getDb()
+    .select({ id: backups.id, name: backups.name })
+    .from(backups)
+    .where(and(live(appId), eq(backups.method, "clone"), eq(backups.status, "ok")));
+  const gone = rows.filter((r) => !existing.has(r.name)).map((r) => r.id);
+  if (gone.length) await getDb().update(backups).set({ deletedAt: new Date() }).where(inArray(backups.id, gone));
+}
+
+export async function updateCloneSizes(appId: number, sizes: Map<string, number>): Promise<void> {
+  const now = new Date();
+  for (const [name, size] of sizes) {
+    await getDb()
+      .update(backups)
+      .set({ sizeBytes: size, sizeAt: now })
+      .where(and(live(appId), eq(backups.method, "clone"), eq(backups.name, name)));
+  }
+}
+
+/** Total bytes used by this app's live ok backups, by method. */
+export async function backupSpace(appId: number): Promise<{ dump: number; clone: number }> {
+  const rows = await getDb()
+    .select({ method: backups.method, total: sql<string>`coalesce(sum(${backups.sizeBytes}), 0)` })
+    .from(backups)
+    .where(and(live(appId), eq(backups.status, "ok")))
+    .groupBy(backups.method);
+  const out = { dump: 0, clone: 0 };
+  for (const r of rows) out[r.method] = Number(r.total);
+  return out;
+}
+
+function cloneTimestamp(name: string): Date | undefined {
+  const m = name.match(/_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(?:_\d+)?$/);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m;
+  const date = new Date(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!));
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}

@@ -1,0 +1,176 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { AppView } from "@/lib/db/queries/apps";
+import { getAppTarget } from "@/lib/db/queries/apps";
+import {
+  finishBackup,
+  insertBackup,
+  listForRetention,
+  markBackupDeleted,
+  nameTaken,
+} from "@/lib/db/queries/backups";
+import { env } from "@/lib/env";
+import { formatBytes } from "@/lib/format";
+import { cloneDbName, dumpFileName, validateLabel } from "@/lib/ops/backup-names";
+import { cloneDatabase } from "@/lib/ops/clone";
+import { deleteDumpFile, dropCloneBackup } from "@/lib/ops/delete-backup";
+import { dumpDatabase } from "@/lib/ops/dump";
+import { OpError } from "@/lib/ops/errors";
+import { resolveInside } from "@/lib/ops/paths";
+import { readCurrentRelease } from "@/lib/ops/releases";
+import { planRetention } from "@/lib/ops/retention";
+import { captureDbStats, listCloneBackupsOnServer } from "@/lib/ops/server-backups";
+import { probeServer } from "@/lib/ops/server-info";
+import type { TargetDb } from "@/lib/ops/target";
+import { startJob, type JobContext } from "./runner";
+
+export interface BackupRequest {
+  app: AppView;
+  method?: "dump" | "clone";
+  label?: string;
+  automatic?: boolean;
+  forRelease?: string;
+  endSessions?: boolean;
+  actor: string;
+}
+
+type Kind = "automatic" | "manual" | "named";
+
+/**
+ * Starts a backup job. Everything that can be checked without touching the database server is checked
+ * here, before the job exists: a bad label or a name clash is an answer, not a failed job.
+ */
+export async function startBackup(req: BackupRequest) {
+  const { app } = req;
+  const method = req.method ?? app.defaultMethod;
+  const kind: Kind = req.label ? "named" : req.automatic ? "automatic" : "manual";
+  if (req.label) {
+    validateLabel(req.label);
+    if (method === "dump") {
+      const fileName = dumpFileName("named", app.dumpFormat, { now: new Date(), label: req.label });
+      if ((await nameTaken(app.id, "dump", fileName)) || (await exists(path.join(app.backupsDir, fileName)))) {
+        throw new OpError(
+          "backup_exists",
+          `A backup named ${fileName} already exists for ${app.slug}. Choose another name, or delete the old backup first.`,
+        );
+      }
+    }
+  }
+  const params = { method, kind, label: req.label ?? null, forRelease: req.forRelease ?? null, endSessions: !!req.endSessions };
+  return startJob(
+    { appId: app.id, appSlug: app.slug, type: "backup", params, actor: req.actor },
+    (ctx) => runBackup(ctx, req, method, kind),
+  );
+}
+
+async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "clone", kind: Kind) {
+  const { app } = req;
+  ctx.phase("connecting");
+  const target = await getAppTarget(app.id);
+  const server = await probeServer(target, env().PG_BIN);
+  ctx.log(`PostgreSQL ${server.version}; database ${target.database} is ${formatBytes(server.dbSizeBytes)}`);
+  const release = app.deployRoot ? await readCurrentRelease(app.deployRoot) : null;
+  const stats = await captureDbStats(target, target.database).catch(() => null);
+  const now = new Date();
+
+  const name =
+    method === "dump"
+      ? dumpFileName(kind, app.dumpFormat, { now, label: req.label })
+      : await cloneDbName(target.database, now, async (n) => (await nameTaken(app.id, "clone", n)) || (await databaseExists(target, n)));
+
+  if (method === "dump") await fs.mkdir(app.backupsDir, { recursive: true, mode: 0o750 });
+  const backupId = await insertBackup({
+    appId: app.id,
+    name,
+    method,
+    kind,
+    format: method === "dump" ? app.dumpFormat : null,
+    label: req.label ?? null,
+    createdBy: req.actor,
+    release,
+    forRelease: req.forRelease ?? null,
+    jobId: ctx.jobId,
+    stats,
+  });
+  await ctx.step("backup:started", { backupId, method, name, dir: method === "dump" ? app.backupsDir : null, source: target.database });
+  const started = Date.now();
+  try {
+    if (method === "dump") {
+      const r = await dumpDatabase({
+        target,
+        pgDump: server.pgDumpPath,
+        pgRestore: server.pgRestorePath,
+        dir: app.backupsDir,
+        fileName: name,
+        format: app.dumpFormat,
+        ctx,
+        estimatedBytes: server.dbSizeBytes,
+      });
+      await finishBackup(backupId, {
+        status: "ok",
+        sizeBytes: r.sizeBytes,
+        sha256: r.sha256,
+        verifiedAt: r.verifiedAt,
+        durationMs: Date.now() - started,
+      });
+      ctx.log(`wrote ${name}: ${formatBytes(r.sizeBytes)}, verified, sha256 ${r.sha256.slice(0, 12)}…`);
+    } else {
+      ctx.phase("cloning");
+      const strategy = server.supportsFileCopy ? app.cloneStrategy : "wal_log";
+      const r = await cloneDatabase({ target, source: target.database, cloneName: name, strategy, endSessions: !!req.endSessions, ctx });
+      // CREATE DATABASE … TEMPLATE is atomic: a clone that exists is complete, so it counts as verified.
+      await finishBackup(backupId, { status: "ok", sizeBytes: r.sizeBytes, verifiedAt: new Date(), durationMs: Date.now() - started });
+      ctx.log(`created database ${name}: ${formatBytes(r.sizeBytes)}`);
+    }
+  } catch (e) {
+    await finishBackup(backupId, { status: "failed", error: failureText(e), durationMs: Date.now() - started });
+    throw e;
+  }
+  const pruned = kind === "automatic" ? await applyRetention(ctx, app, target) : [];
+  ctx.phase("done");
+  return { backupId, name, method, pruned };
+}
+
+/** Keeps the newest N automatic backups per method (lib/ops/retention.ts says which are never pruned). */
+export async function applyRetention(ctx: JobContext, app: AppView, target: TargetDb): Promise<string[]> {
+  const rows = await listForRetention(app.id);
+  const prune = new Set(planRetention(rows, app.retention));
+  const pruned: string[] = [];
+  for (const row of rows.filter((r) => prune.has(r.id))) {
+    await ctx.step("retention:delete", { backupId: row.id, name: row.name, method: row.method });
+    try {
+      if (row.method === "dump") await deleteDumpFile(app.backupsDir, row.name);
+      else await dropCloneBackup(target, target.database, row.name);
+      await markBackupDeleted(app.id, row.id);
+      pruned.push(row.name);
+      ctx.log(`retention: removed ${row.name}`);
+    } catch (e) {
+      ctx.log(`retention: could not remove ${row.name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return pruned;
+}
+
+function failureText(e: unknown): string {
+  if (e instanceof OpError) {
+    const tail = typeof e.details?.stderrTail === "string" ? `\n${e.details.stderrTail.trim().split("\n").slice(-5).join("\n")}` : "";
+    return e.message + tail;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function databaseExists(target: TargetDb, name: string): Promise<boolean> {
+  const found = await listCloneBackupsOnServer(target, target.database);
+  return found.some((f) => f.name === name);
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+export async function partialPath(dir: string, fileName: string): Promise<string> {
+  return resolveInside(dir, `${fileName}.partial`, "backup file");
+}

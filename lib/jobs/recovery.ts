@@ -1,0 +1,71 @@
+import type { Job } from "@/lib/db/schema";
+import { recordAudit } from "@/lib/db/queries/audit";
+import { getAppById } from "@/lib/db/queries/apps";
+import { listJournal, listRunningJobs, markJournalReconciled, updateJob, type JobView } from "@/lib/db/queries/jobs";
+import { tryLockApp } from "./lock";
+
+export type JournalRows = Awaited<ReturnType<typeof listJournal>>;
+
+/**
+ * Reconciles one dead job: finish or revert what it was doing, and say what was decided (each decision
+ * goes to the audit log). Runs while holding the app's lock, so nothing else touches the app meanwhile.
+ */
+export type RecoveryHandler = (job: JobView, journal: JournalRows, log: (line: string) => void) => Promise<string[]>;
+
+const handlers = new Map<Job["type"], RecoveryHandler>();
+
+export function registerRecovery(type: Job["type"], handler: RecoveryHandler): void {
+  handlers.set(type, handler);
+}
+
+export interface RecoveryReport {
+  jobId: number;
+  app: string;
+  type: Job["type"];
+  decisions: string[];
+  error?: string;
+}
+
+/**
+ * Finds jobs marked running whose process is gone (their app's advisory lock is free: PostgreSQL released
+ * it when the session died) and reconciles each. Jobs still running elsewhere are left alone.
+ */
+export async function recoverInterruptedJobs(actor = "system (recovery)", onlyAppId?: number): Promise<RecoveryReport[]> {
+  const reports: RecoveryReport[] = [];
+  for (const job of await listRunningJobs()) {
+    if (onlyAppId !== undefined && job.appId !== onlyAppId) continue;
+    const lock = await tryLockApp(job.appId);
+    if (!lock) continue;
+    const app = await getAppById(job.appId);
+    const report: RecoveryReport = { jobId: job.id, app: app?.slug ?? String(job.appId), type: job.type, decisions: [] };
+    try {
+      const journal = await listJournal(job.id);
+      const handler = handlers.get(job.type);
+      const lines: string[] = [];
+      report.decisions = handler ? await handler(job, journal, (l) => lines.push(l)) : ["no recovery steps for this kind of job"];
+      await updateJob(job.id, {
+        status: "interrupted",
+        phase: "interrupted",
+        error: `Interrupted: the process running this job stopped before it finished. Recovery: ${report.decisions.join("; ")}`,
+        log: [job.log, ...lines, ...report.decisions.map((d) => `recovery: ${d}`)].filter(Boolean).join("\n"),
+        finishedAt: new Date(),
+      });
+      await markJournalReconciled([job.id]);
+    } catch (e) {
+      report.error = e instanceof Error ? e.message : String(e);
+    } finally {
+      await lock.release();
+    }
+    await recordAudit({
+      actor,
+      appSlug: report.app,
+      action: "job.recover",
+      params: { jobId: job.id, type: job.type, decisions: report.decisions },
+      result: report.error ? "error" : "ok",
+      message: report.error ?? report.decisions.join("; "),
+      durationMs: null,
+    });
+    reports.push(report);
+  }
+  return reports;
+}

@@ -1,0 +1,146 @@
+import path from "node:path";
+import { z } from "zod";
+import { isValidDbName } from "@/lib/ops/identifiers";
+
+// Shared by the app form, its actions, the API and the CLI. FormData values are strings: z.coerce for numbers.
+
+const emptyAsUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const optional = <T extends z.ZodTypeAny>(s: T) => z.preprocess(emptyAsUndefined, s.optional());
+
+export const slugSchema = z
+  .string()
+  .trim()
+  .regex(/^[a-z][a-z0-9-]{1,39}$/, "2–40 characters: lower-case letters, digits and '-', starting with a letter");
+
+const hostSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._:-]{0,252}$/, "a host name or IP address");
+const userSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z_][A-Za-z0-9_.@-]{0,62}$/, "letters, digits, _ . @ -, at most 63 characters");
+const dbNameSchema = z
+  .string()
+  .trim()
+  .refine(isValidDbName, "lower-case letters, digits and _, starting with a letter or _, at most 63 bytes");
+const absPath = z
+  .string()
+  .trim()
+  .refine((p) => path.isAbsolute(p) && !p.includes("\0"), "an absolute path, like /opt/shop")
+  .transform((p) => path.resolve(p));
+
+/** Parses a postgres:// URL into parts; query options (sslmode, host lists, …) are refused, not ignored. */
+export function parsePostgresUrl(url: string):
+  | { ok: true; host: string; port: number; user: string; password?: string; database: string }
+  | { ok: false; message: string } {
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    return { ok: false, message: "not a valid URL (postgres://user:password@host:5432/database)" };
+  }
+  if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") {
+    return { ok: false, message: "must start with postgres:// or postgresql://" };
+  }
+  if (u.search) return { ok: false, message: "connection options after '?' are not supported; use host, port, user and database only" };
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
+  const user = decodeURIComponent(u.username);
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  const port = u.port ? Number(u.port) : 5432;
+  if (!host || !user || !database) return { ok: false, message: "must name a user, a host and a database" };
+  return { ok: true, host, port, user, password: u.password ? decodeURIComponent(u.password) : undefined, database };
+}
+
+const commandSchema = optional(
+  z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        const v = JSON.parse(s);
+        if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string" && x.length > 0 && !x.includes("\0"))) {
+          return v as string[];
+        }
+      } catch {}
+      ctx.addIssue({ code: "custom", message: 'a JSON array of arguments, like ["docker", "compose", "up", "-d"]' });
+      return z.NEVER;
+    })
+    .or(z.array(z.string().min(1)).min(1)),
+);
+
+const settingsShape = {
+  deployRoot: optional(absPath),
+  backupsDir: optional(absPath),
+  defaultMethod: z.enum(["dump", "clone"]).default("dump"),
+  dumpFormat: z.enum(["custom", "plain"]).default("custom"),
+  cloneStrategy: z.enum(["file_copy", "wal_log"]).default("file_copy"),
+  retention: z.coerce.number().int().min(1, "keep at least 1").max(100).default(5),
+  staleAfterHours: z.coerce.number().int().min(1).max(24 * 90).default(24),
+  stopCommand: commandSchema,
+  startCommand: commandSchema,
+  commandCwd: optional(absPath),
+  commandTimeoutSec: z.coerce.number().int().min(1).max(3600).default(120),
+  healthUrl: optional(z.string().trim().url("a full URL, like http://127.0.0.1:3000/health").refine((u) => /^https?:/.test(u), "http or https only")),
+  healthTimeoutSec: z.coerce.number().int().min(1).max(600).default(30),
+};
+
+const connectionShape = {
+  url: optional(z.string().trim()),
+  host: optional(hostSchema),
+  port: optional(z.coerce.number().int().min(1).max(65535)),
+  user: optional(userSchema),
+  password: optional(z.string().max(1000)),
+  database: optional(dbNameSchema),
+};
+
+/** Connection fields, from a URL or from parts; the URL wins when both are given. */
+function resolveConnection<T extends { url?: string; host?: string; port?: number; user?: string; password?: string; database?: string }>(
+  v: T,
+  ctx: z.RefinementCtx,
+) {
+  let host = v.host, port = v.port ?? 5432, user = v.user, password = v.password, database = v.database;
+  if (v.url) {
+    const parsed = parsePostgresUrl(v.url);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: "custom", path: ["url"], message: parsed.message });
+      return z.NEVER;
+    }
+    const checks: [string, z.ZodTypeAny, unknown][] = [
+      ["host", hostSchema, parsed.host],
+      ["user", userSchema, parsed.user],
+      ["database", dbNameSchema, parsed.database],
+    ];
+    for (const [field, schema, value] of checks) {
+      const r = schema.safeParse(value);
+      if (!r.success) {
+        ctx.addIssue({ code: "custom", path: ["url"], message: `${field} in the URL: ${r.error.issues[0]?.message}` });
+        return z.NEVER;
+      }
+    }
+    ({ host, port, user, database } = parsed);
+    password = parsed.password ?? password;
+  }
+  for (const [field, value] of [["host", host], ["user", user], ["database", database]] as const) {
+    if (!value) ctx.addIssue({ code: "custom", path: [field], message: "required (or paste a postgres:// URL)" });
+  }
+  if (!host || !user || !database) return z.NEVER;
+  return { host, port, user, password, database };
+}
+
+/** The app form, for registering and for editing (an empty password on edit keeps the stored one). */
+export const appFormSchema = z
+  .object({ slug: slugSchema, ...connectionShape, ...settingsShape })
+  .transform((v, ctx) => {
+    const conn = resolveConnection(v, ctx);
+    if (conn === z.NEVER) return z.NEVER;
+    const backupsDir = v.backupsDir ?? (v.deployRoot ? path.join(v.deployRoot, "backups") : undefined);
+    if (!backupsDir) {
+      ctx.addIssue({ code: "custom", path: ["backupsDir"], message: "set a backups directory or a deploy root" });
+      return z.NEVER;
+    }
+    const { url: _url, host: _h, port: _p, user: _u, password: _pw, database: _d, ...settings } = v;
+    return { ...settings, ...conn, backupsDir };
+  });
+export type AppFormInput = z.output<typeof appFormSchema>;
+
+export const appRefSchema = z.object({ app: slugSchema });

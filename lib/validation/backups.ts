@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { slugSchema } from "./apps";
+
+const emptyAsUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const checkbox = z.preprocess((v) => v === true || v === "on" || v === "true" || v === "1", z.boolean());
+
+export const labelSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "letters, digits, '.', '_' and '-', starting with a letter or digit (like v2.0.0)")
+  .refine((s) => !s.includes(".."), "must not contain '..'")
+  .refine((s) => !/^\d+$/.test(s), "must not be only digits (those names are for automatic backups)")
+  .refine((s) => !s.startsWith("manual_"), "must not start with manual_");
+
+const releaseNameSchema = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, "a release directory name");
+
+export const startBackupSchema = z.object({
+  app: slugSchema,
+  method: z.preprocess(emptyAsUndefined, z.enum(["dump", "clone"]).optional()),
+  /** A label makes a named backup (db_backup_<label>); without one it is manual. */
+  label: z.preprocess(emptyAsUndefined, labelSchema.optional()),
+  /** Pipelines: a backup taken automatically before a deploy (pruned by retention). */
+  automatic: checkbox.default(false),
+  forRelease: z.preprocess(emptyAsUndefined, releaseNameSchema.optional()),
+  /** Clone only: disallow new connections, end the current sessions, clone, allow again. */
+  endSessions: checkbox.default(false),
+});
+export type StartBackupInput = z.output<typeof startBackupSchema>;
+
+export const backupRefSchema = z.object({
+  app: slugSchema,
+  backupId: z.coerce.number().int().positive(),
+});
+
+export const pinBackupSchema = backupRefSchema.extend({ pinned: checkbox });
+
+export const deleteBackupSchema = backupRefSchema.extend({
+  /** The operator types the backup's name to confirm. */
+  confirm: z.string().trim().min(1, "type the backup's name to confirm"),
+  endSessions: checkbox.default(false),
+});
+
+export const jobRefSchema = z.object({ app: slugSchema, jobId: z.coerce.number().int().positive() });
