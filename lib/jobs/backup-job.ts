@@ -12,7 +12,7 @@ import {
 import { env } from "@/lib/env";
 import { formatBytes } from "@/lib/format";
 import { cloneDbName, dumpFileName, validateLabel } from "@/lib/ops/backup-names";
-import { cloneDatabase } from "@/lib/ops/clone";
+import { cloneDatabase, listSessions } from "@/lib/ops/clone";
 import { deleteDumpFile, dropCloneBackup } from "@/lib/ops/delete-backup";
 import { dumpDatabase } from "@/lib/ops/dump";
 import { OpError } from "@/lib/ops/errors";
@@ -56,6 +56,20 @@ export async function startBackup(req: BackupRequest) {
       }
     }
   }
+  if (method === "clone" && !req.endSessions) {
+    // Say it now, with the count, rather than start a job that will fail: the operator can stop the app
+    // or tick "end sessions".
+    const target = await getAppTarget(app.id);
+    const { count } = await listSessions(target, target.database);
+    if (count > 0) {
+      throw new OpError(
+        "db_busy",
+        `database "${target.database}" is being accessed by ${count} other session${count === 1 ? "" : "s"}; ` +
+          `stop the app or choose "End the app's open sessions" to clone anyway.`,
+        { sessions: count },
+      );
+    }
+  }
   const params = { method, kind, label: req.label ?? null, forRelease: req.forRelease ?? null, endSessions: !!req.endSessions };
   return startJob(
     { appId: app.id, appSlug: app.slug, type: "backup", params, actor: req.actor },
@@ -75,7 +89,7 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
 
   const name =
     method === "dump"
-      ? dumpFileName(kind, app.dumpFormat, { now, label: req.label })
+      ? await freeDumpName(app, kind, now, req.label)
       : await cloneDbName(target.database, now, async (n) => (await nameTaken(app.id, "clone", n)) || (await databaseExists(target, n)));
 
   if (method === "dump") await fs.mkdir(app.backupsDir, { recursive: true, mode: 0o750 });
@@ -149,6 +163,19 @@ export async function applyRetention(ctx: JobContext, app: AppView, target: Targ
     }
   }
   return pruned;
+}
+
+/**
+ * The seed's names carry the unix second; two backups within one second (a tiny database) take the next
+ * free second rather than fail. Named backups keep their label and were checked for clashes up front.
+ */
+async function freeDumpName(app: AppView, kind: Kind, now: Date, label?: string): Promise<string> {
+  for (let i = 0; i < 60; i++) {
+    const name = dumpFileName(kind, app.dumpFormat, { now: new Date(now.getTime() + i * 1000), label });
+    if (!(await nameTaken(app.id, "dump", name)) && !(await exists(path.join(app.backupsDir, name)))) return name;
+    if (kind === "named") break;
+  }
+  throw new OpError("backup_exists", `A backup with this name already exists for ${app.slug}. Choose another name.`);
 }
 
 function failureText(e: unknown): string {

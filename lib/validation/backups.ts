@@ -1,16 +1,21 @@
 import { z } from "zod";
+import { validateLabel } from "@/lib/ops/backup-names";
 import { slugSchema } from "./apps";
 
 const emptyAsUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const checkbox = z.preprocess((v) => v === true || v === "on" || v === "true" || v === "1", z.boolean());
 
+/** Same rule as the ops layer (lib/ops/backup-names.ts validateLabel), so form, API and CLI agree. */
 export const labelSchema = z
   .string()
   .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "letters, digits, '.', '_' and '-', starting with a letter or digit (like v2.0.0)")
-  .refine((s) => !s.includes(".."), "must not contain '..'")
-  .refine((s) => !/^\d+$/.test(s), "must not be only digits (those names are for automatic backups)")
-  .refine((s) => !s.startsWith("manual_"), "must not start with manual_");
+  .superRefine((s, ctx) => {
+    try {
+      validateLabel(s);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: e instanceof Error ? e.message : "invalid label" });
+    }
+  });
 
 const releaseNameSchema = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, "a release directory name");
 

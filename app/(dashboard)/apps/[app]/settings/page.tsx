@@ -1,0 +1,40 @@
+import { notFound } from "next/navigation";
+import { AppForm } from "@/components/apps/app-form";
+import { requireUser } from "@/lib/auth/session";
+import { getAppBySlug } from "@/lib/db/queries/apps";
+
+export const dynamic = "force-dynamic";
+
+export default async function AppSettingsPage({ params }: { params: Promise<{ app: string }> }) {
+  await requireUser("admin");
+  const { app: slug } = await params;
+  const app = await getAppBySlug(slug);
+  if (!app) notFound();
+  return (
+    <div className="max-w-4xl space-y-4">
+      <h1 className="text-2xl font-semibold text-slate-900">{app.slug} · settings</h1>
+      <AppForm
+        mode="edit"
+        values={{
+          slug: app.slug,
+          host: app.dbHost,
+          port: app.dbPort,
+          user: app.dbUser,
+          database: app.dbName,
+          deployRoot: app.deployRoot ?? "",
+          backupsDir: app.backupsDir,
+          defaultMethod: app.defaultMethod,
+          dumpFormat: app.dumpFormat,
+          cloneStrategy: app.cloneStrategy,
+          retention: app.retention,
+          staleAfterHours: app.staleAfterHours,
+          stopCommand: app.stopCommand ? JSON.stringify(app.stopCommand) : "",
+          startCommand: app.startCommand ? JSON.stringify(app.startCommand) : "",
+          healthUrl: app.healthUrl ?? "",
+          commandTimeoutSec: app.commandTimeoutSec,
+          healthTimeoutSec: app.healthTimeoutSec,
+        }}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { createApp, getAppBySlug, getAppTarget, updateApp, type ServerFacts } from "@/lib/db/queries/apps";
+import { defineAction } from "@/lib/actions/wrapper";
+import { env } from "@/lib/env";
+import { OpError } from "@/lib/ops/errors";
+import { probeServer } from "@/lib/ops/server-info";
+import { appFormSchema, type AppFormInput } from "@/lib/validation/apps";
+
+/** Connects with the given settings and says what it found; nothing is saved when this fails. */
+async function probe(input: AppFormInput, password: string | undefined): Promise<{ facts: ServerFacts; summary: string }> {
+  const info = await probeServer(
+    { host: input.host, port: input.port, user: input.user, password, database: input.database },
+    env().PG_BIN,
+  );
+  const facts: ServerFacts = {
+    serverVersion: info.version,
+    serverVersionNum: info.versionNum,
+    canCreateDb: info.canCreateDb,
+    pgDumpPath: info.pgDumpPath,
+    dbSizeBytes: info.dbSizeBytes,
+  };
+  const summary =
+    `Connected: PostgreSQL ${info.version}. ` +
+    (info.canCreateDb || info.isSuperuser
+      ? "The role may create databases (clone backups and rollbacks work). "
+      : `The role may NOT create databases: clone backups and database rollbacks need ALTER USER "${input.user}" CREATEDB. `) +
+    `Dumps will use ${info.pgDumpPath}.`;
+  return { facts, summary };
+}
+
+export const createAppAction = defineAction({
+  name: "apps.create",
+  role: "admin",
+  schema: appFormSchema,
+  audit: { app: (input) => input.slug },
+  handler: async (input) => {
+    if (await getAppBySlug(input.slug)) {
+      throw new OpError("exists", `An app named ${input.slug} already exists. Choose another name or edit that app.`);
+    }
+    const { facts, summary } = await probe(input, input.password);
+    await createApp(input, facts);
+    revalidatePath("/apps");
+    return { slug: input.slug, summary };
+  },
+});
+
+export const updateAppAction = defineAction({
+  name: "apps.update",
+  role: "admin",
+  schema: appFormSchema,
+  audit: { app: (input) => input.slug },
+  handler: async (input) => {
+    const existing = await getAppBySlug(input.slug);
+    if (!existing) throw new OpError("not_found", `No app named ${input.slug}.`);
+    const password = input.password ?? (await getAppTarget(existing.id)).password;
+    const { facts, summary } = await probe(input, password);
+    await updateApp(existing.id, input, facts);
+    revalidatePath(`/apps/${input.slug}`);
+    revalidatePath("/apps");
+    return { slug: input.slug, summary };
+  },
+});
+
+export const testConnectionAction = defineAction({
+  name: "apps.test_connection",
+  role: "admin",
+  schema: appFormSchema,
+  audit: { app: (input) => input.slug },
+  handler: async (input) => {
+    const existing = await getAppBySlug(input.slug);
+    const password = input.password ?? (existing ? (await getAppTarget(existing.id)).password : undefined);
+    const { summary } = await probe(input, password);
+    return { summary };
+  },
+});

@@ -1,0 +1,17 @@
+import { AppForm } from "@/components/apps/app-form";
+import { requireUser } from "@/lib/auth/session";
+
+export const dynamic = "force-dynamic";
+
+export default async function NewAppPage() {
+  await requireUser("admin");
+  return (
+    <div className="max-w-4xl space-y-4">
+      <h1 className="text-2xl font-semibold text-slate-900">Register an app</h1>
+      <p className="text-sm text-slate-600">
+        Lifeboat connects to the app&apos;s PostgreSQL database to back it up. Saving tests the connection first and tells you what it found.
+      </p>
+      <AppForm mode="create" />
+    </div>
+  );
+}

@@ -1,0 +1,141 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useActionState, useEffect } from "react";
+import { createAppAction, testConnectionAction, updateAppAction } from "@/app/(dashboard)/apps/actions";
+import type { ActionResult } from "@/lib/actions/result";
+
+type R = ActionResult<{ slug?: string; summary: string }> | null;
+
+export interface AppFormValues {
+  slug: string;
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  deployRoot: string;
+  backupsDir: string;
+  defaultMethod: "dump" | "clone";
+  dumpFormat: "custom" | "plain";
+  cloneStrategy: "file_copy" | "wal_log";
+  retention: number;
+  staleAfterHours: number;
+  stopCommand: string;
+  startCommand: string;
+  healthUrl: string;
+  commandTimeoutSec: number;
+  healthTimeoutSec: number;
+}
+
+const input = "w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm";
+
+/** Register or edit an app. Saving connects first and says what it found; nothing is saved if it cannot. */
+export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Partial<AppFormValues> }) {
+  const router = useRouter();
+  const [state, save, saving] = useActionState<R, FormData>((mode === "create" ? createAppAction : updateAppAction) as never, null);
+  const [testState, test, testing] = useActionState<R, FormData>(testConnectionAction as never, null);
+  useEffect(() => {
+    if (mode === "create" && state?.status === "ok" && state.data.slug) router.push(`/apps/${state.data.slug}`);
+  }, [mode, state, router]);
+  const err = (f: string) => (state?.status === "invalid" ? state.fieldErrors[f]?.join(", ") : undefined);
+  const v = values ?? {};
+
+  const field = (name: string, label: string, el: React.ReactNode, help?: string) => (
+    <label className="block text-sm">
+      <span className="mb-1 block font-medium text-slate-700">{label}</span>
+      {el}
+      {help && <span className="mt-0.5 block text-xs text-slate-500">{help}</span>}
+      {err(name) && <span className="mt-0.5 block text-xs text-red-700">{err(name)}</span>}
+    </label>
+  );
+
+  return (
+    <form action={save} className="space-y-6" aria-label={mode === "create" ? "Register app" : "App settings"}>
+      <fieldset className="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2">
+        <legend className="px-1 text-sm font-semibold text-slate-900">App</legend>
+        {field("slug", "Name", <input name="slug" defaultValue={v.slug} readOnly={mode === "edit"} required className={input} placeholder="shop" />, "lower-case letters, digits and '-'")}
+        {field("deployRoot", "Deploy root (optional)", <input name="deployRoot" defaultValue={v.deployRoot} className={input} placeholder="/opt/shop" />, "holds releases/ and current → releases/<name>")}
+      </fieldset>
+
+      <fieldset className="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2">
+        <legend className="px-1 text-sm font-semibold text-slate-900">Database</legend>
+        <div className="sm:col-span-2">
+          {field("url", "Connection URL (or fill in the parts below)", <input name="url" className={input} placeholder="postgres://user:password@host:5432/database" autoComplete="off" />, "parsed into the fields below; never shown again")}
+        </div>
+        {field("host", "Host", <input name="host" defaultValue={v.host} className={input} placeholder="127.0.0.1" />)}
+        {field("port", "Port", <input name="port" defaultValue={v.port ?? 5432} inputMode="numeric" className={input} />)}
+        {field("user", "User", <input name="user" defaultValue={v.user} className={input} autoComplete="off" />)}
+        {field(
+          "password",
+          "Password",
+          <input name="password" type="password" className={input} autoComplete="new-password" placeholder={mode === "edit" ? "leave empty to keep the stored one" : ""} />,
+          "stored encrypted; never sent back to the browser",
+        )}
+        {field("database", "Database name", <input name="database" defaultValue={v.database} className={input} />)}
+      </fieldset>
+
+      <fieldset className="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-3">
+        <legend className="px-1 text-sm font-semibold text-slate-900">Backups</legend>
+        {field("backupsDir", "Backups directory", <input name="backupsDir" defaultValue={v.backupsDir} className={input} placeholder="<deploy root>/backups" />)}
+        {field(
+          "defaultMethod",
+          "Default method",
+          <select name="defaultMethod" defaultValue={v.defaultMethod ?? "dump"} className={input}>
+            <option value="dump">pg_dump file</option>
+            <option value="clone">server-side clone</option>
+          </select>,
+        )}
+        {field(
+          "dumpFormat",
+          "Dump format",
+          <select name="dumpFormat" defaultValue={v.dumpFormat ?? "custom"} className={input}>
+            <option value="custom">custom (.dump, compressed, verified by pg_restore)</option>
+            <option value="plain">plain SQL (.sql, for compatibility)</option>
+          </select>,
+        )}
+        {field(
+          "cloneStrategy",
+          "Clone strategy",
+          <select name="cloneStrategy" defaultValue={v.cloneStrategy ?? "file_copy"} className={input}>
+            <option value="file_copy">FILE_COPY (fast; checkpoints)</option>
+            <option value="wal_log">WAL_LOG (PostgreSQL default; writes all to WAL)</option>
+          </select>,
+        )}
+        {field("retention", "Keep automatic backups", <input name="retention" defaultValue={v.retention ?? 5} inputMode="numeric" className={input} />, "per method; manual, named and pinned are kept")}
+        {field("staleAfterHours", "Warn when last good backup is older than (hours)", <input name="staleAfterHours" defaultValue={v.staleAfterHours ?? 24} inputMode="numeric" className={input} />)}
+      </fieldset>
+
+      <fieldset className="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2">
+        <legend className="px-1 text-sm font-semibold text-slate-900">Stopping and starting the app (for rollbacks)</legend>
+        {field("stopCommand", "Stop command", <input name="stopCommand" defaultValue={v.stopCommand} className={`${input} font-mono`} placeholder='["docker","compose","stop"]' />, "a JSON array of arguments; no shell")}
+        {field("startCommand", "Start command", <input name="startCommand" defaultValue={v.startCommand} className={`${input} font-mono`} placeholder='["docker","compose","up","-d"]' />)}
+        {field("healthUrl", "Health URL (optional)", <input name="healthUrl" defaultValue={v.healthUrl} className={input} placeholder="http://127.0.0.1:3000/health" />)}
+        {field("commandTimeoutSec", "Command timeout (s)", <input name="commandTimeoutSec" defaultValue={v.commandTimeoutSec ?? 120} inputMode="numeric" className={input} />)}
+        <input type="hidden" name="healthTimeoutSec" value={v.healthTimeoutSec ?? 30} />
+      </fieldset>
+
+      {state?.status === "ok" && <p role="status" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900">Saved. {state.data.summary}</p>}
+      {testState?.status === "ok" && <p role="status" className="rounded-md border border-sky-300 bg-sky-50 p-3 text-sm text-sky-900">{testState.data.summary}</p>}
+      {[state, testState].map((s, i) =>
+        s && s.status !== "ok" ? (
+          <p key={i} className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800" data-testid="form-error">
+            {s.message}
+          </p>
+        ) : null,
+      )}
+
+      <div className="flex gap-2">
+        <button disabled={saving} className="rounded-md bg-sky-700 px-4 py-2 text-sm font-semibold text-white hover:bg-sky-800 disabled:opacity-60">
+          {saving ? "Connecting…" : mode === "create" ? "Test connection and save" : "Test connection and save changes"}
+        </button>
+        <button formAction={test} disabled={testing} className="rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-50">
+          {testing ? "Testing…" : "Test connection only"}
+        </button>
+        <Link href="/apps" className="px-3 py-2 text-sm text-slate-600 hover:underline">
+          Cancel
+        </Link>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,88 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useEffect, useRef } from "react";
+import { formatBytes } from "@/lib/format";
+
+export interface JobStatus {
+  id: number;
+  type: string;
+  status: "running" | "ok" | "failed" | "interrupted";
+  phase: string;
+  progressDone: number | null;
+  progressTotal: number | null;
+  log: string;
+  error: string | null;
+  actor: string;
+  startedAt: string;
+  finishedAt: string | null;
+  result: Record<string, unknown> | null;
+}
+
+async function fetchJob(app: string, jobId: number): Promise<JobStatus> {
+  const res = await fetch(`/api/apps/${encodeURIComponent(app)}/jobs/${jobId}`, { cache: "no-store" });
+  const body = await res.json().catch(() => null);
+  if (!res.ok || body?.status !== "ok") throw new Error(body?.message ?? `HTTP ${res.status}`);
+  return body.data as JobStatus;
+}
+
+/** Live status of one job: polls while it runs, then refreshes the page's server data once it ends. */
+export function JobProgress({ app, jobId, title }: { app: string; jobId: number; title?: string }) {
+  const router = useRouter();
+  const { data, error } = useQuery({
+    queryKey: ["job", app, jobId],
+    queryFn: () => fetchJob(app, jobId),
+    refetchInterval: (q) => (q.state.data && q.state.data.status !== "running" ? false : 500),
+  });
+  const ended = useRef(false);
+  useEffect(() => {
+    if (data && data.status !== "running" && !ended.current) {
+      ended.current = true;
+      router.refresh();
+    }
+  }, [data, router]);
+
+  if (error) return <p className="text-sm text-red-700">Could not read job #{jobId}: {error.message}</p>;
+  if (!data) return <p className="text-sm text-slate-500">Starting job #{jobId}…</p>;
+
+  const pct =
+    data.progressTotal && data.progressTotal > 0
+      ? Math.min(100, Math.round(((data.progressDone ?? 0) / data.progressTotal) * 100))
+      : null;
+  const tone =
+    data.status === "ok" ? "bg-emerald-600" : data.status === "running" ? "bg-sky-600" : "bg-red-600";
+  const lines = data.log.split("\n").filter(Boolean).slice(-6);
+
+  return (
+    <section aria-label={`Job ${jobId}`} data-testid="job-progress" data-status={data.status} className="space-y-2 rounded-md border border-slate-200 bg-white p-3">
+      <div className="flex items-baseline justify-between gap-4 text-sm">
+        <span className="font-medium text-slate-900">
+          {title ?? data.type} · job #{data.id}
+        </span>
+        <span className={data.status === "failed" || data.status === "interrupted" ? "font-semibold text-red-700" : "text-slate-600"}>
+          {data.status === "running" ? data.phase : data.status}
+          {pct !== null && data.status === "running" ? ` · ${pct}%` : ""}
+          {data.progressDone ? ` · ${formatBytes(data.progressDone)}` : ""}
+        </span>
+      </div>
+      <div
+        className="h-2 overflow-hidden rounded bg-slate-100"
+        role="progressbar"
+        aria-label="progress"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={data.status === "ok" ? 100 : (pct ?? undefined)}
+      >
+        <div
+          className={`h-full ${tone} transition-all ${pct === null && data.status === "running" ? "w-1/3 animate-pulse" : ""}`}
+          style={pct !== null || data.status !== "running" ? { width: `${data.status === "running" ? pct : 100}%` } : undefined}
+        />
+      </div>
+      {data.error && <p className="whitespace-pre-wrap text-sm text-red-700">{data.error}</p>}
+      {lines.length > 0 && (
+        <pre className="max-h-32 overflow-auto rounded bg-slate-950 p-2 font-mono text-xs leading-5 text-slate-200">{lines.join("\n")}</pre>
+      )}
+    </section>
+  );
+}

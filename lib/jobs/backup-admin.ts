@@ -1,0 +1,81 @@
+import fs from "node:fs/promises";
+import type { AppView } from "@/lib/db/queries/apps";
+import { getAppTarget } from "@/lib/db/queries/apps";
+import { getBackup, markBackupDeleted, setBackupVerified } from "@/lib/db/queries/backups";
+import { env } from "@/lib/env";
+import { sha256File } from "@/lib/ops/checksum";
+import { deleteDumpFile, dropCloneBackup } from "@/lib/ops/delete-backup";
+import { verifyDumpFile } from "@/lib/ops/dump";
+import { OpError } from "@/lib/ops/errors";
+import { resolveInside } from "@/lib/ops/paths";
+import { listCloneBackupsOnServer } from "@/lib/ops/server-backups";
+import { probeServer } from "@/lib/ops/server-info";
+import { startJob } from "./runner";
+
+async function requireBackup(app: AppView, backupId: number) {
+  const backup = await getBackup(app.id, backupId);
+  if (!backup) throw new OpError("not_found", `Backup #${backupId} is not a backup of ${app.slug}.`);
+  return backup;
+}
+
+/**
+ * Re-reads a backup fully: a dump is read back by pg_restore (or its trailer checked) and its checksum
+ * compared with the one recorded; a clone must still exist on the server.
+ */
+export async function startVerify(app: AppView, backupId: number, actor: string) {
+  const backup = await requireBackup(app, backupId);
+  if (backup.status !== "ok") throw new OpError("not_verifiable", `${backup.name} is ${backup.status}; only completed backups can be verified.`);
+  return startJob({ appId: app.id, appSlug: app.slug, type: "verify", params: { backupId, name: backup.name }, actor }, async (ctx) => {
+    const target = await getAppTarget(app.id);
+    let problem: string | null = null;
+    if (backup.method === "dump") {
+      ctx.phase("reading back");
+      const file = await resolveInside(app.backupsDir, backup.name, "backup file");
+      const exists = await fs.access(file).then(() => true, () => false);
+      if (!exists) problem = `the file ${file} is missing`;
+      else {
+        const server = await probeServer(target, env().PG_BIN);
+        const r = await verifyDumpFile(file, backup.format ?? "custom", server.pgRestorePath);
+        if (!r.ok) problem = r.reason ?? "it does not read back";
+        else if (backup.sha256) {
+          ctx.phase("checksumming");
+          const sum = await sha256File(file);
+          if (sum !== backup.sha256) problem = `its sha256 changed since it was written (now ${sum.slice(0, 12)}…)`;
+        }
+      }
+    } else {
+      const found = await listCloneBackupsOnServer(target, target.database);
+      if (!found.some((f) => f.name === backup.name)) problem = `the database ${backup.name} no longer exists on the server`;
+    }
+    await setBackupVerified(app.id, backupId, problem ? null : new Date(), problem ? `Verification failed: ${problem}` : null);
+    if (problem) throw new OpError("verify_failed", `${backup.name} failed verification: ${problem}.`);
+    return { backupId, verified: true };
+  });
+}
+
+/** Deletes one backup under the app's lock (never while a rollback may be using it). */
+export async function deleteBackup(app: AppView, backupId: number, confirm: string, actor: string) {
+  const backup = await requireBackup(app, backupId);
+  if (confirm !== backup.name) throw new OpError("confirm_mismatch", `Type the backup's name (${backup.name}) to confirm.`);
+  if (backup.status === "running") throw new OpError("running", `${backup.name} is still being written; wait for its job to end.`);
+  const { done } = await startJob(
+    { appId: app.id, appSlug: app.slug, type: "delete_backup", params: { backupId, name: backup.name, method: backup.method }, actor },
+    async (ctx) => {
+      await ctx.step("delete:start", { backupId, name: backup.name, method: backup.method });
+      if (backup.method === "dump") {
+        await deleteDumpFile(app.backupsDir, backup.name).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== "ENOENT") throw e;
+          ctx.log(`${backup.name} was already gone from disk`);
+        });
+      } else {
+        const target = await getAppTarget(app.id);
+        await dropCloneBackup(target, target.database, backup.name);
+      }
+      await markBackupDeleted(app.id, backupId);
+      return { backupId, name: backup.name };
+    },
+  );
+  const outcome = await done;
+  if (outcome.status !== "ok") throw new OpError(outcome.error?.code ?? "delete_failed", outcome.error?.message ?? "Delete failed.");
+  return outcome.result;
+}

@@ -1,0 +1,23 @@
+import { getAppTarget, listAppsWithStatus, setAppDbSize } from "@/lib/db/queries/apps";
+import { markMissingClonesDeleted, syncFoundClones, updateCloneSizes } from "@/lib/db/queries/backups";
+import { databaseSizes, listCloneBackupsOnServer } from "@/lib/ops/server-backups";
+
+// Sizes of clone databases (pg_database_size walks every file) are refreshed here, in the background, and
+// cached on the rows; pages never compute them per database on each load. Clones the seed's script made
+// earlier (<db>_backup_…) show up as "found on server".
+export async function refreshApp(appId: number): Promise<void> {
+  const target = await getAppTarget(appId);
+  const clones = await listCloneBackupsOnServer(target, target.database);
+  await syncFoundClones(appId, clones);
+  await markMissingClonesDeleted(appId, new Set(clones.map((c) => c.name)));
+  await updateCloneSizes(appId, new Map(clones.map((c) => [c.name, c.sizeBytes])));
+  const sizes = await databaseSizes(target, [target.database]);
+  const live = sizes.get(target.database);
+  if (live !== undefined) await setAppDbSize(appId, live);
+}
+
+export async function refreshAllApps(log: (line: string) => void = () => {}): Promise<void> {
+  for (const app of await listAppsWithStatus()) {
+    await refreshApp(app.id).catch((e) => log(`refresh ${app.slug}: ${e instanceof Error ? e.message : String(e)}`));
+  }
+}
