@@ -54,7 +54,7 @@ export async function startVerify(app: AppView, backupId: number, actor: string)
 }
 
 /** Deletes one backup under the app's lock (never while a rollback may be using it). */
-export async function deleteBackup(app: AppView, backupId: number, confirm: string, actor: string) {
+export async function deleteBackup(app: AppView, backupId: number, confirm: string, actor: string, opts: { endSessions?: boolean } = {}) {
   const backup = await requireBackup(app, backupId);
   if (confirm !== backup.name) throw new OpError("confirm_mismatch", `Type the backup's name (${backup.name}) to confirm.`);
   if (backup.status === "running") throw new OpError("running", `${backup.name} is still being written; wait for its job to end.`);
@@ -69,7 +69,7 @@ export async function deleteBackup(app: AppView, backupId: number, confirm: stri
         });
       } else {
         const target = await getAppTarget(app.id);
-        await dropCloneBackup(target, target.database, backup.name);
+        await dropCloneBackup(target, target.database, backup.name, { endSessions: opts.endSessions });
       }
       await markBackupDeleted(app.id, backupId);
       return { backupId, name: backup.name };

@@ -127,7 +127,9 @@ export function runUnchecked(file: string, args: string[], opts: RunOptions = {}
         }, opts.timeoutMs)
       : undefined;
     const onAbort = () => kill();
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    // An abort that happened before the call would never fire the listener: honour it at once.
+    if (opts.signal?.aborted) kill();
+    else opts.signal?.addEventListener("abort", onAbort, { once: true });
 
     child.on("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);

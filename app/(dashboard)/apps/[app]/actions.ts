@@ -66,7 +66,7 @@ export const deleteBackupAction = defineAction({
   audit: appAudit,
   handler: async (input, { user }) => {
     const app = await requireApp(input.app);
-    const result = await deleteBackup(app, input.backupId, input.confirm, user.email);
+    const result = await deleteBackup(app, input.backupId, input.confirm, user.email, { endSessions: input.endSessions });
     revalidatePath(`/apps/${app.slug}`);
     return result;
   },

@@ -1,0 +1,279 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { sha256File } from "./checksum";
+import type { OpContext } from "./context";
+import { assertSpaceFor } from "./disk";
+import { OpError } from "./errors";
+import { ProcessError, run, runUnchecked } from "./exec";
+import { fsyncDir, resolveInside } from "./paths";
+import { pgEnv, type TargetDb } from "./target";
+
+export type DumpFormat = "custom" | "plain";
+
+export interface DumpOptions {
+  target: TargetDb;
+  pgDump: string;
+  pgRestore: string;
+  dir: string;
+  fileName: string;
+  format: DumpFormat;
+  ctx: OpContext;
+  /** Roughly how big the dump will get: checked against free space first, and the progress bar's total. */
+  estimatedBytes?: number;
+}
+
+export interface DumpResult {
+  path: string;
+  sizeBytes: number;
+  sha256: string;
+  verifiedAt: Date;
+  durationMs: number;
+}
+
+const PROGRESS_MS = 250;
+/** The last line pg_dump writes to a plain dump that it finished (POSTGRES-SAFETY: pg_dump / psql). */
+export const PLAIN_TRAILER = "-- PostgreSQL database dump complete";
+
+/**
+ * pg_dump's arguments. The connection comes from pgEnv() (PGHOST, PGDATABASE…, password in the env), so
+ * no user text is ever parsed by libpq as a connection string. `-f` rather than a pipe: a pipe hides
+ * pg_dump's exit code. pg_dump fsyncs the file itself before exiting.
+ */
+export function pgDumpArgs(format: DumpFormat, file: string): string[] {
+  return ["--no-password", format === "custom" ? "-Fc" : "-Fp", "-f", file];
+}
+
+/**
+ * Dumps the target database to `dir/fileName`: written as `fileName.partial`, verified by reading it back
+ * in full, checksummed, then renamed into place (never over an existing file). On any failure or abort the
+ * partial file is removed and nothing is left that looks like a backup.
+ */
+export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
+  const { target, ctx, format } = opts;
+  const started = Date.now();
+  const finalPath = await resolveInside(opts.dir, opts.fileName, "backup file");
+  const partial = await resolveInside(opts.dir, `${opts.fileName}.partial`, "backup file");
+  const dir = path.dirname(finalPath);
+  if (await exists(finalPath)) throw backupExists(opts.fileName, dir);
+  if (opts.estimatedBytes) await assertSpaceFor(dir, opts.estimatedBytes, `A backup of "${target.database}"`);
+  throwIfAborted(ctx);
+
+  await ctx.step("dump:start", { file: opts.fileName, partial: path.basename(partial) });
+  let ownPartial = false;
+  try {
+    // Exclusive create: a partial that already exists belongs to another dump (or a crash recovery has not
+    // cleaned up yet); never write over it, and never remove it below.
+    const fh = await fs.open(partial, "wx", 0o600).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+      throw new OpError(
+        "dump_in_progress",
+        `${path.basename(partial)} already exists in ${dir}: another backup is writing it, or one was interrupted. Run recovery (it removes partial files of dead jobs) and try again.`,
+      );
+    });
+    ownPartial = true;
+    await fh.close();
+
+    ctx.phase("dumping");
+    // run() only listens for a future abort; one that already happened is checked here.
+    throwIfAborted(ctx);
+    await watchSize(partial, ctx, opts.estimatedBytes, () =>
+      run(opts.pgDump, pgDumpArgs(format, partial), {
+        env: pgEnv(target),
+        signal: ctx.signal,
+        onStderrLine: (line) => ctx.log(line),
+      }),
+    );
+    throwIfAborted(ctx);
+
+    ctx.phase("verifying");
+    const check = await verifyDumpFile(partial, format, opts.pgRestore, ctx.signal);
+    throwIfAborted(ctx);
+    if (!check.ok) {
+      throw new OpError(
+        "verify_failed",
+        `pg_dump exited successfully but the dump of "${target.database}" does not read back (${check.reason}). Nothing was kept; try again, and check the disk.`,
+        { reason: check.reason },
+      );
+    }
+    const verifiedAt = new Date();
+
+    ctx.phase("checksumming");
+    const sha256 = await sha256File(partial, ctx.signal);
+    const { size } = await fs.stat(partial);
+    ctx.progress(size, opts.estimatedBytes);
+    await ctx.step("dump:verified", { file: opts.fileName, sizeBytes: size, sha256 });
+
+    ctx.phase("finalizing");
+    throwIfAborted(ctx);
+    await renameNoReplace(partial, finalPath, opts.fileName);
+    ownPartial = false;
+    await fsyncDir(dir);
+    await ctx.step("dump:renamed", { file: opts.fileName });
+    return { path: finalPath, sizeBytes: size, sha256, verifiedAt, durationMs: Date.now() - started };
+  } catch (e) {
+    if (ownPartial) {
+      await fs.rm(partial, { force: true }).catch((rmErr: Error) => ctx.log(`could not remove ${partial}: ${rmErr.message}`));
+      await fsyncDir(dir).catch(() => {});
+    }
+    throw mapDumpError(e, ctx, target.database);
+  }
+}
+
+/**
+ * Reads a dump back in full. Custom format: `pg_restore -f /dev/null` (`--list` only reads the table of
+ * contents and passes a truncated file). Plain: the file must end with pg_dump's completion trailer.
+ */
+export async function verifyDumpFile(
+  file: string,
+  format: DumpFormat,
+  pgRestore: string,
+  signal?: AbortSignal,
+): Promise<{ ok: boolean; reason?: string }> {
+  let size: number;
+  try {
+    size = (await fs.stat(file)).size;
+  } catch (e) {
+    return { ok: false, reason: `cannot read the file: ${(e as Error).message}` };
+  }
+  if (size === 0) return { ok: false, reason: "the file is empty" };
+  if (format === "plain") {
+    const tail = await readTail(file, 4096);
+    return plainDumpComplete(tail)
+      ? { ok: true }
+      : { ok: false, reason: `the file does not end with "${PLAIN_TRAILER}": it is incomplete` };
+  }
+  const r = await runUnchecked(pgRestore, ["-f", "/dev/null", file], { signal }).catch((e: Error) => e);
+  if (r instanceof Error) return { ok: false, reason: `pg_restore could not be run: ${r.message}` };
+  if (r.code === 0) return { ok: true };
+  return { ok: false, reason: `pg_restore could not read it: ${errorLine(r.stderrTail) || `exit code ${r.code}`}` };
+}
+
+/** Does the end of a plain dump carry pg_dump's completion trailer (possibly followed by `\unrestrict`)? */
+export function plainDumpComplete(tail: string): boolean {
+  const lines = tail.split("\n").map((l) => l.replace(/\r$/, ""));
+  let i = lines.length - 1;
+  while (i >= 0 && (lines[i] === "" || lines[i] === "--" || /^\\unrestrict [A-Za-z0-9]+$/.test(lines[i]!))) i--;
+  return i >= 0 && lines[i] === PLAIN_TRAILER;
+}
+
+/** Removes `*.partial` files a crashed dump left in `dir`; returns the names removed. */
+export async function cleanupPartials(dir: string): Promise<string[]> {
+  const realDir = await fs.realpath(dir).catch(() => undefined);
+  if (!realDir) return [];
+  const removed: string[] = [];
+  for (const entry of await fs.readdir(realDir, { withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".partial")) continue;
+    const p = await resolveInside(realDir, entry.name, "partial file").catch(() => undefined);
+    if (!p) continue;
+    await fs.rm(p, { force: true });
+    removed.push(entry.name);
+  }
+  if (removed.length) await fsyncDir(realDir);
+  return removed;
+}
+
+export async function readTail(file: string, bytes: number): Promise<string> {
+  const fh = await fs.open(file, "r");
+  try {
+    const { size } = await fh.stat();
+    const len = Math.min(size, bytes);
+    const buf = Buffer.alloc(len);
+    await fh.read(buf, 0, len, size - len);
+    return buf.toString("utf8");
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Polls the growing file's size while `work` runs and reports it as progress. */
+async function watchSize<T>(file: string, ctx: OpContext, total: number | undefined, work: () => Promise<T>): Promise<T> {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    fs.stat(file)
+      .then((s) => ctx.progress(s.size, total))
+      .catch(() => {})
+      .finally(() => (busy = false));
+  }, PROGRESS_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * rename() silently replaces an existing file, so the final name is made with link(), which refuses one,
+ * then the partial name is removed. Filesystems without hard links fall back to check-then-rename.
+ */
+async function renameNoReplace(from: string, to: string, fileName: string): Promise<void> {
+  try {
+    await fs.link(from, to);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") throw backupExists(fileName, path.dirname(to));
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
+    if (await exists(to)) throw backupExists(fileName, path.dirname(to));
+    await fs.rename(from, to);
+    return;
+  }
+  await fs.unlink(from);
+}
+
+function backupExists(fileName: string, dir: string): OpError {
+  return new OpError(
+    "backup_exists",
+    `A backup file named ${fileName} already exists in ${dir}; it was not overwritten. Choose another name, or delete the old backup first.`,
+  );
+}
+
+function throwIfAborted(ctx: OpContext): void {
+  if (ctx.signal?.aborted) throw cancelled();
+}
+
+function cancelled(): OpError {
+  return new OpError("cancelled", "The backup was cancelled; its partial file was removed.");
+}
+
+function mapDumpError(e: unknown, ctx: OpContext, db: string): unknown {
+  if (e instanceof OpError) return e;
+  if (ctx.signal?.aborted) return cancelled();
+  if (e instanceof ProcessError) {
+    const line = errorLine(e.stderrTail) || e.message;
+    return new OpError("dump_failed", `pg_dump of "${db}" failed: ${line}${dumpHint(e.stderrTail)}`, {
+      argv: e.argv,
+      exitCode: e.code,
+      signal: e.signal,
+      stderrTail: e.stderrTail,
+    });
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === "ENOSPC") {
+    return new OpError("no_space", `The disk filled up while writing the backup of "${db}"; nothing was kept. Free up space and try again.`);
+  }
+  return e;
+}
+
+function dumpHint(stderr: string): string {
+  if (/permission denied for/i.test(stderr)) {
+    return ". The backup user must be able to read every table: use the role that owns the app's tables, or GRANT SELECT (and USAGE on schemas) to it.";
+  }
+  if (/No space left on device/i.test(stderr)) return ". The disk holding the backups directory is full: free up space and try again.";
+  if (/password authentication failed/i.test(stderr)) return ". Check the app's database user and password.";
+  return "";
+}
+
+/** The most useful line of a stderr tail: the last one that says error, else the last line. */
+export function errorLine(stderrTail: string): string {
+  const lines = stderrTail.trim().split("\n").map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => /\b(error|fatal|panic):/i.test(l));
+  return (errors[errors.length - 1] ?? lines[lines.length - 1] ?? "").replace(/^pg_\w+: /, "");
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.lstat(p).then(
+    () => true,
+    () => false,
+  );
+}

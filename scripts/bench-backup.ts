@@ -1,0 +1,234 @@
+// npm run bench:backup: how Lifeboat's backups compare with what they replace, measured side by side in one
+// run on a throwaway cluster (fsync on) under .lifeboat/bench. Ratios are computed within the run; absolute
+// times on a shared machine are noise.
+//
+//   npm run bench:backup                      scale 100 (≈ 1.5 GB pgbench database; built once, then reused)
+//   npm run bench:backup -- --scale 5         a quick check
+//   npm run bench:backup -- --runs 3          median of three runs per measurement
+import fs from "node:fs/promises";
+import path from "node:path";
+import postgres from "postgres";
+import { cloneDatabase } from "@/lib/ops/clone";
+import type { OpContext } from "@/lib/ops/context";
+import { dumpDatabase } from "@/lib/ops/dump";
+import { run } from "@/lib/ops/exec";
+import { clientToolFor } from "@/lib/ops/pg-bin";
+import { pgEnv, type TargetDb } from "@/lib/ops/target";
+import { formatBytes } from "@/lib/format";
+import { startCluster, type Cluster } from "./lib/pg-cluster";
+import { requirePrereqs } from "./lib/prereqs";
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+};
+const scale = Number(option("scale", "100"));
+const runs = Number(option("runs", "1"));
+if (!Number.isInteger(scale) || scale < 1 || !Number.isInteger(runs) || runs < 1) {
+  console.error("usage: npm run bench:backup -- [--scale N] [--runs N]   (positive integers)");
+  process.exit(2);
+}
+
+const baseDir = path.resolve(".lifeboat/bench");
+const outDir = path.join(baseDir, "out");
+const isRoot = process.getuid?.() === 0;
+const say = (s: string) => console.log(`bench │ ${s}`);
+
+/** Runs a program as the postgres user when we are root (the data directory is theirs, mode 700). */
+const asPostgres = (file: string, argv: string[]) => (isRoot ? run("runuser", ["-u", "postgres", "--", file, ...argv]) : run(file, argv));
+
+async function main() {
+  await requirePrereqs();
+  await fs.mkdir(baseDir, { recursive: true });
+  const cluster = await startCluster({ baseDir: path.join(baseDir, "pg"), log: say });
+  try {
+    await bench(cluster);
+  } finally {
+    say("stopping the bench cluster (its data stays for the next run)");
+    await cluster.stop().catch((e: Error) => say(`could not stop it: ${e.message}`));
+  }
+}
+
+async function bench(cluster: Cluster) {
+  const db = `bench_s${scale}`;
+  const t: TargetDb = { host: cluster.info.host, port: cluster.info.port, user: cluster.info.user, password: cluster.info.password, database: db };
+  const admin = postgres(cluster.url(), { onnotice: () => {}, max: 1 });
+  try {
+    await ensurePgbench(cluster, admin, t);
+    const [{ oid, size }] = (await admin`SELECT oid::text AS oid, pg_database_size(oid)::text AS size FROM pg_database WHERE datname = ${db}`) as unknown as [
+      { oid: string; size: string },
+    ];
+    const dbBytes = Number(size);
+    say(`database ${db}: ${formatBytes(dbBytes)} (pgbench scale ${scale}); ${runs} run(s) per measurement`);
+
+    const pgDump = await clientToolFor("pg_dump", cluster.info.major);
+    const pgRestore = await clientToolFor("pg_restore", cluster.info.major);
+    await fs.rm(outDir, { recursive: true, force: true });
+    await fs.mkdir(outDir, { recursive: true });
+    await fs.chmod(outDir, 0o755);
+    if (isRoot) await run("chown", ["postgres:postgres", outDir]);
+    const srcFiles = path.join(cluster.info.dataDir, "base", oid);
+    const checkpoint = () => admin`CHECKPOINT`;
+
+    // Untimed warm-up: every measurement then reads from the page cache (dropping caches is not possible here).
+    say("warming the page cache");
+    await asPostgres("cp", ["-r", srcFiles, path.join(outDir, "warmup")]);
+    await fs.rm(path.join(outDir, "warmup"), { recursive: true, force: true });
+
+    const m = {
+      cp: [] as number[],
+      cpSync: [] as number[],
+      fileCopy: [] as number[],
+      walLog: [] as number[],
+      seedDump: [] as number[],
+      seedSize: 0,
+      lbDump: [] as number[],
+      lbSize: 0,
+      lbPhases: new Map<string, number[]>(),
+    };
+
+    for (let i = 1; i <= runs; i++) {
+      say(`run ${i}/${runs}: cp -r of base/${oid}`);
+      await checkpoint();
+      const cpDest = path.join(outDir, "cp");
+      let t0 = performance.now();
+      await asPostgres("cp", ["-r", srcFiles, cpDest]);
+      const cpMs = performance.now() - t0;
+      await run("sync", []);
+      m.cp.push(cpMs);
+      m.cpSync.push(performance.now() - t0);
+      await fs.rm(cpDest, { recursive: true, force: true });
+
+      for (const strategy of ["file_copy", "wal_log"] as const) {
+        say(`run ${i}/${runs}: Lifeboat clone (${strategy})`);
+        const cloneName = `${db}_backup_bench_${strategy}`;
+        await admin.unsafe(`DROP DATABASE IF EXISTS ${cloneName}`);
+        await checkpoint();
+        t0 = performance.now();
+        await cloneDatabase({ target: t, source: db, cloneName, strategy, endSessions: false, ctx: quietCtx() });
+        (strategy === "file_copy" ? m.fileCopy : m.walLog).push(performance.now() - t0);
+        await admin.unsafe(`DROP DATABASE ${cloneName}`);
+      }
+
+      say(`run ${i}/${runs}: the seed's dump (pg_dump, plain, to a file)`);
+      const seedFile = path.join(outDir, "seed.sql");
+      await checkpoint();
+      t0 = performance.now();
+      await run(pgDump, ["--no-password", "-Fp", "-f", seedFile], { env: pgEnv(t) });
+      m.seedDump.push(performance.now() - t0);
+      m.seedSize = (await fs.stat(seedFile)).size;
+      await fs.rm(seedFile);
+
+      say(`run ${i}/${runs}: Lifeboat dump (custom, verified by a full read, sha256)`);
+      const fileName = `db_backup_bench_${i}.dump`;
+      await checkpoint();
+      const phases = new Map<string, number>();
+      let current: { name: string; at: number } | undefined;
+      const ctx: OpContext = {
+        ...quietCtx(),
+        phase: (name) => {
+          const now = performance.now();
+          if (current) phases.set(current.name, (phases.get(current.name) ?? 0) + now - current.at);
+          current = { name, at: now };
+        },
+      };
+      t0 = performance.now();
+      const r = await dumpDatabase({ target: t, pgDump, pgRestore, dir: outDir, fileName, format: "custom", ctx, estimatedBytes: dbBytes });
+      const end = performance.now();
+      if (current) phases.set(current.name, (phases.get(current.name) ?? 0) + end - current.at);
+      m.lbDump.push(end - t0);
+      m.lbSize = r.sizeBytes;
+      for (const [name, ms] of phases) m.lbPhases.set(name, [...(m.lbPhases.get(name) ?? []), ms]);
+      await fs.rm(r.path);
+    }
+
+    const cp = median(m.cp);
+    const fileCopy = median(m.fileCopy);
+    const walLog = median(m.walLog);
+    const seed = median(m.seedDump);
+    const lb = median(m.lbDump);
+    const rows: [string, string, string, string][] = [
+      ["cp -r base/<oid> (no fsync)", secs(cp), formatBytes(dbBytes), "1.00× (baseline)"],
+      ["cp -r + sync", secs(median(m.cpSync)), formatBytes(dbBytes), ratio(median(m.cpSync), cp) + " vs cp"],
+      ["Lifeboat clone, FILE_COPY", secs(fileCopy), formatBytes(dbBytes), ratio(fileCopy, cp) + " vs cp"],
+      ["Lifeboat clone, WAL_LOG", secs(walLog), formatBytes(dbBytes), ratio(walLog, fileCopy) + " vs FILE_COPY"],
+      ["seed: pg_dump -Fp -f file.sql", secs(seed), formatBytes(m.seedSize), "1.00× (baseline)"],
+      ["Lifeboat dump -Fc + verify + sha256", secs(lb), formatBytes(m.lbSize), `${ratio(lb, seed)} time, ${ratio(m.lbSize, m.seedSize)} size vs seed`],
+    ];
+    for (const [name, values] of m.lbPhases) rows.push([`  ↳ ${name}`, secs(median(values)), "", ratio(median(values), lb) + " of the dump"]);
+
+    console.log("");
+    console.log(`Lifeboat backup benchmark — pgbench scale ${scale}, database ${formatBytes(dbBytes)}, PostgreSQL ${cluster.info.major}, fsync on, median of ${runs} run(s)`);
+    printTable(["measurement", "time", "size", "ratio"], rows);
+    console.log("");
+    console.log("Caveats: one shared, noisy machine; compare the ratios, not the seconds. Every measurement starts after a");
+    console.log("CHECKPOINT, with the database's files in the page cache (caches cannot be dropped here). cp -r does not fsync;");
+    console.log("FILE_COPY checkpoints before and after and fsyncs the copy; pg_dump fsyncs its output; WAL_LOG writes the");
+    console.log("whole database to WAL. The Lifeboat dump includes compression (-Fc), a full read-back by pg_restore and a sha256.");
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
+/** Builds the pgbench database once per scale; a marker table says it finished. */
+async function ensurePgbench(cluster: Cluster, admin: postgres.Sql, t: TargetDb) {
+  const db = t.database;
+  const exists = (await admin`SELECT 1 FROM pg_database WHERE datname = ${db}`).length > 0;
+  if (exists) {
+    const sql = postgres(cluster.url(db), { onnotice: () => {}, max: 1 });
+    try {
+      const done = await sql`SELECT scale FROM lifeboat_bench_meta`.catch(() => []);
+      if (done[0]?.scale === scale) {
+        say(`reusing ${db}`);
+        return;
+      }
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+    say(`${db} is incomplete; building it again`);
+    await admin.unsafe(`DROP DATABASE ${db} WITH (FORCE)`);
+  }
+  await admin.unsafe(`CREATE DATABASE ${db}`);
+  say(`building ${db} with pgbench -i -s ${scale} (once; reused by later runs)`);
+  const started = performance.now();
+  await run(path.join(cluster.info.binDir, "pgbench"), ["-i", "-s", String(scale), "--quiet"], {
+    env: pgEnv(t),
+    onStderrLine: (l) => /^done in/.test(l.trim()) && say(`  pgbench: ${l.trim()}`),
+  });
+  const sql = postgres(cluster.url(db), { onnotice: () => {}, max: 1 });
+  try {
+    await sql`CREATE TABLE lifeboat_bench_meta (scale int NOT NULL)`;
+    await sql`INSERT INTO lifeboat_bench_meta VALUES (${scale})`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  say(`built in ${secs(performance.now() - started)}`);
+}
+
+function quietCtx(): OpContext {
+  return { log: () => {}, phase: () => {}, progress: () => {}, step: async () => {} };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+function printTable(header: string[], rows: string[][]) {
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? "").length)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 1 || c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "─".repeat(w)).join("  "));
+  for (const r of rows) console.log(line(r));
+}
+
+main().catch((e) => {
+  console.error(`bench │ failed: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
