@@ -55,8 +55,9 @@ const commands: Record<string, (positional: string[], flags: Record<string, stri
       for (const i of input.error.issues) console.error(`--${String(i.path[0] ?? "")}: ${i.message}`);
       return 2;
     }
-    const app = await requireApp(input.data.app);
-    const { jobId, done } = await startBackup({ app, ...input.data, actor });
+    const { app: appSlug, ...options } = input.data;
+    const app = await requireApp(appSlug);
+    const { jobId, done } = await startBackup({ ...options, app, actor });
     console.log(`job #${jobId}: backing up ${app.slug}`);
     return (await follow(jobId, done)).status === "ok" ? 0 : 1;
   },

@@ -26,8 +26,9 @@ export const startBackupAction = defineAction({
   schema: startBackupSchema,
   audit: appAudit,
   handler: async (input, { user }) => {
-    const app = await requireApp(input.app);
-    const { jobId } = await startBackup({ app, ...input, actor: user.email });
+    const { app: slug, ...options } = input;
+    const app = await requireApp(slug);
+    const { jobId } = await startBackup({ ...options, app, actor: user.email });
     revalidatePath(`/apps/${app.slug}`);
     return { jobId };
   },

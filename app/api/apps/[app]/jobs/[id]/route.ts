@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { apiRoute } from "@/lib/auth/api-auth";
+import { getAppBySlug } from "@/lib/db/queries/apps";
+import { getJob } from "@/lib/db/queries/jobs";
+import { OpError } from "@/lib/ops/errors";
+import { slugSchema } from "@/lib/validation/apps";
+
+export const dynamic = "force-dynamic";
+
+/** One job's live status: what the dashboard's progress bars poll. The app is part of the lookup. */
+export const GET = apiRoute({
+  name: "api.jobs.get",
+  role: "viewer",
+  schema: z.object({ app: slugSchema, id: z.coerce.number().int().positive() }),
+  handler: async (input) => {
+    const app = await getAppBySlug(input.app);
+    const job = app ? await getJob(input.id, app.id) : undefined;
+    if (!job) throw new OpError("not_found", `No job #${input.id} for ${input.app}.`);
+    return job;
+  },
+});
