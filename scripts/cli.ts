@@ -6,6 +6,11 @@
 //   npm run lifeboat -- backups shop
 //   npm run lifeboat -- backup shop [--method dump|clone] [--name v2.0.0] [--auto] [--for-release R] [--end-sessions]
 //   npm run lifeboat -- recover
+//   npm run lifeboat -- plan shop [--release R] [--restore-db] [--backup ID]      (shows the steps, changes nothing)
+//   npm run lifeboat -- rollback shop [--release R] [--restore-db [--backup ID]] [--yes]
+//   npm run lifeboat -- restore shop --backup ID [--yes]
+//   npm run lifeboat -- switch-release shop --release R [--yes]
+//   npm run lifeboat -- undo shop --job ID [--yes]
 import os from "node:os";
 import { closeDb } from "@/lib/db/client";
 import { listAppsWithStatus } from "@/lib/db/queries/apps";
@@ -15,10 +20,11 @@ import { recoverInterruptedJobs, startBackup } from "@/lib/jobs";
 import { OpError } from "@/lib/ops/errors";
 import { startBackupSchema } from "@/lib/validation/backups";
 import { follow, parseArgs, requireApp } from "./lib/cli-common";
+import { rollbackCommands } from "./lib/cli-rollback";
 
 const actor = `cli:${os.userInfo().username}`;
 
-const commands: Record<string, (positional: string[], flags: Record<string, string | true>) => Promise<number>> = {
+const commands: Record<string, (positional: string[], flags: Record<string, string | true>, actor: string) => Promise<number>> = {
   async apps() {
     for (const a of await listAppsWithStatus()) {
       const stale = a.lastOkBackupAt && Date.now() - a.lastOkBackupAt.getTime() > a.staleAfterHours * 3600_000;
@@ -69,6 +75,8 @@ const commands: Record<string, (positional: string[], flags: Record<string, stri
     return reports.some((r) => r.error) ? 1 : 0;
   },
 
+  ...rollbackCommands,
+
 };
 
 async function main() {
@@ -79,7 +87,7 @@ async function main() {
     console.log(`usage: npm run lifeboat -- <command>\ncommands: ${Object.keys(commands).join(", ")}`);
     return name ? 2 : 0;
   }
-  return cmd(rest, flags);
+  return cmd(rest, flags, actor);
 }
 
 main()

@@ -2,6 +2,7 @@ import type { AppView } from "@/lib/db/queries/apps";
 import type { BackupView } from "@/lib/db/queries/backups";
 import { formatAge, formatBytes, formatDateTime, formatDuration } from "@/lib/format";
 import { manualRestoreCommand } from "@/lib/ops/restore-command";
+import { RollbackDialog } from "@/components/rollback/rollback-dialog";
 import { BackupRowActions } from "./backup-row-actions";
 
 const KIND_LABEL: Record<BackupView["kind"], string> = {
@@ -77,7 +78,10 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; canOp
                 <div>{b.release ?? "—"}</div>
                 {b.forRelease && <div className="text-slate-500">for {b.forRelease}</div>}
               </td>
-              <td className="px-3 py-2">
+              <td className="space-y-1 px-3 py-2 text-right">
+                {props.canAdmin && b.status === "ok" && (
+                  <RollbackDialog app={app.slug} mode="restore" label="Restore database…" tone="neutral" backupId={b.id} />
+                )}
                 {b.status !== "running" && (
                   <BackupRowActions
                     app={app.slug}

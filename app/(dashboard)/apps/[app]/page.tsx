@@ -9,9 +9,11 @@ import { hasRole } from "@/lib/auth/roles";
 import { requireUser } from "@/lib/auth/session";
 import { getAppBySlug } from "@/lib/db/queries/apps";
 import { backupSpace, listBackups } from "@/lib/db/queries/backups";
-import { listJobs } from "@/lib/db/queries/jobs";
+import { getLatestChangeJob, listJobs } from "@/lib/db/queries/jobs";
+import { RollbackDialog } from "@/components/rollback/rollback-dialog";
+import { UndoPanel } from "@/components/rollback/undo-panel";
 import { formatAge, formatBytes } from "@/lib/format";
-import { readCurrentRelease } from "@/lib/ops/releases";
+import { listReleases } from "@/lib/ops/releases";
 
 export const dynamic = "force-dynamic";
 
@@ -20,12 +22,15 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
   const { app: slug } = await params;
   const app = await getAppBySlug(slug);
   if (!app) notFound();
-  const [backups, jobs, space, current] = await Promise.all([
+  const [backups, jobs, space, releases, lastChange] = await Promise.all([
     listBackups(app.id),
     listJobs(app.id, 8),
     backupSpace(app.id),
-    app.deployRoot ? readCurrentRelease(app.deployRoot) : Promise.resolve(null),
+    app.deployRoot ? listReleases(app.deployRoot).catch(() => []) : Promise.resolve([]),
+    getLatestChangeJob(app.id),
   ]);
+  const current = releases.find((r) => r.isCurrent)?.name ?? null;
+  const previous = releases.slice(releases.findIndex((r) => r.isCurrent) + 1).find((r) => r.complete);
   const running = jobs.find((j) => j.status === "running");
   const canOperate = hasRole(user.role, "operator");
   const canAdmin = hasRole(user.role, "admin");
@@ -45,6 +50,16 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
           </p>
         </div>
         <div className="flex gap-2">
+          {canAdmin && previous && (
+            <RollbackDialog
+              app={app.slug}
+              mode="rollback"
+              label="Roll back…"
+              releases={releases.map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }))}
+              backups={backups.filter((b) => b.status === "ok").map((b) => ({ id: b.id, name: b.name, method: b.method, createdAt: b.createdAt.toISOString() }))}
+              defaultRelease={previous.name}
+            />
+          )}
           {app.deployRoot && (
             <Link href={`/apps/${app.slug}/releases`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-50">
               Releases
@@ -75,6 +90,8 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
           {canOperate ? "Take one now before the next release." : "Ask an operator to take one."}
         </p>
       )}
+
+      {lastChange && <UndoPanel app={app.slug} job={lastChange} canUndo={canAdmin} />}
 
       {canOperate && (
         <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">

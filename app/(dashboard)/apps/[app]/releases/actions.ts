@@ -1,0 +1,92 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { defineAction } from "@/lib/actions/wrapper";
+import { getAppBySlug } from "@/lib/db/queries/apps";
+import { previewRollback, startRestore, startRollback, startSwitchRelease, startUndo } from "@/lib/jobs/rollback-job";
+import { OpError } from "@/lib/ops/errors";
+import { previewSchema, restoreSchema, rollbackSchema, switchReleaseSchema, undoSchema } from "@/lib/validation/rollback";
+
+async function requireApp(slug: string) {
+  const app = await getAppBySlug(slug);
+  if (!app) throw new OpError("not_found", `No app named ${slug}.`);
+  return app;
+}
+
+const appAudit = { app: (input: { app: string }) => input.app };
+
+function changed(slug: string) {
+  revalidatePath(`/apps/${slug}`);
+  revalidatePath(`/apps/${slug}/releases`);
+}
+
+/** The dialog's plan: every step in order, the data-loss window and the CLI equivalent. Changes nothing. */
+export const previewRollbackAction = defineAction({
+  name: "rollback.preview",
+  role: "admin",
+  schema: previewSchema,
+  audit: appAudit,
+  handler: async (input) => {
+    const app = await requireApp(input.app);
+    const preview = await previewRollback({ ...input, app } as Parameters<typeof previewRollback>[0]);
+    return JSON.parse(JSON.stringify(preview)) as typeof preview;
+  },
+});
+
+export const rollbackAction = defineAction({
+  name: "rollback.start",
+  role: "admin",
+  schema: rollbackSchema,
+  audit: appAudit,
+  handler: async (input, { user }) => {
+    const app = await requireApp(input.app);
+    const { jobId } = await startRollback({
+      app,
+      targetRelease: input.targetRelease,
+      restoreDatabase: input.restoreDatabase,
+      backupId: input.backupId,
+      actor: user.email,
+    });
+    changed(app.slug);
+    return { jobId };
+  },
+});
+
+export const restoreAction = defineAction({
+  name: "restore.start",
+  role: "admin",
+  schema: restoreSchema,
+  audit: appAudit,
+  handler: async (input, { user }) => {
+    const app = await requireApp(input.app);
+    const { jobId } = await startRestore({ app, backupId: input.backupId, actor: user.email });
+    changed(app.slug);
+    return { jobId };
+  },
+});
+
+export const switchReleaseAction = defineAction({
+  name: "release.switch",
+  role: "admin",
+  schema: switchReleaseSchema,
+  audit: appAudit,
+  handler: async (input, { user }) => {
+    const app = await requireApp(input.app);
+    const { jobId } = await startSwitchRelease({ app, release: input.release, actor: user.email });
+    changed(app.slug);
+    return { jobId };
+  },
+});
+
+export const undoAction = defineAction({
+  name: "rollback.undo",
+  role: "admin",
+  schema: undoSchema,
+  audit: appAudit,
+  handler: async (input, { user }) => {
+    const app = await requireApp(input.app);
+    const { jobId } = await startUndo({ app, jobId: input.jobId, actor: user.email });
+    changed(app.slug);
+    return { jobId };
+  },
+});

@@ -1,0 +1,94 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { RollbackDialog } from "@/components/rollback/rollback-dialog";
+import { hasRole } from "@/lib/auth/roles";
+import { requireUser } from "@/lib/auth/session";
+import { getAppBySlug } from "@/lib/db/queries/apps";
+import { listBackups } from "@/lib/db/queries/backups";
+import { formatAge, formatDateTime } from "@/lib/format";
+import { listReleases } from "@/lib/ops/releases";
+
+export const dynamic = "force-dynamic";
+
+export default async function ReleasesPage({ params }: { params: Promise<{ app: string }> }) {
+  const user = await requireUser("viewer");
+  const { app: slug } = await params;
+  const app = await getAppBySlug(slug);
+  if (!app) notFound();
+  const canAdmin = hasRole(user.role, "admin");
+  if (!app.deployRoot) {
+    return (
+      <div className="space-y-3">
+        <h1 className="text-2xl font-semibold text-slate-900">{app.slug} · releases</h1>
+        <p className="text-sm text-slate-600">This app has no deploy root. Set one in Settings to manage releases.</p>
+      </div>
+    );
+  }
+  const [releases, backups] = await Promise.all([listReleases(app.deployRoot), listBackups(app.id)]);
+  const okBackups = backups.filter((b) => b.status === "ok");
+  const current = releases.find((r) => r.isCurrent);
+  const currentIndex = releases.findIndex((r) => r.isCurrent);
+  const previous = releases.slice(currentIndex + 1).find((r) => r.complete);
+  const dialogReleases = releases.map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }));
+  const dialogBackups = okBackups.map((b) => ({ id: b.id, name: b.name, method: b.method, createdAt: b.createdAt.toISOString() }));
+
+  return (
+    <div className="space-y-5">
+      <header className="flex flex-wrap items-end justify-between gap-4">
+        <div>
+          <p className="text-sm text-slate-500">
+            <Link href="/apps" className="hover:underline">Apps</Link> / <Link href={`/apps/${app.slug}`} className="hover:underline">{app.slug}</Link> /
+          </p>
+          <h1 className="text-2xl font-semibold text-slate-900">Releases</h1>
+          <p className="font-mono text-xs text-slate-500">{app.deployRoot}/releases · current → {current?.name ?? "none"}</p>
+        </div>
+        {canAdmin && previous && (
+          <RollbackDialog app={app.slug} mode="rollback" label="Roll back…" releases={dialogReleases} backups={dialogBackups} defaultRelease={previous.name} />
+        )}
+      </header>
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <table className="min-w-full text-sm" aria-label="Releases">
+          <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+            <tr>
+              <th className="px-4 py-2">Release</th>
+              <th className="px-4 py-2">Deployed</th>
+              <th className="px-4 py-2">Backups linked</th>
+              <th className="px-4 py-2" />
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {releases.map((r) => {
+              const linked = okBackups.filter((b) => b.forRelease === r.name || b.release === r.name);
+              return (
+                <tr key={r.name} data-testid="release-row" data-current={r.isCurrent ? "true" : "false"}>
+                  <td className="px-4 py-3">
+                    <span className="font-mono text-slate-900">{r.name}</span>
+                    {r.isCurrent && <span className="ml-2 rounded-full bg-emerald-600 px-2 py-0.5 text-xs font-semibold text-white">current</span>}
+                    {!r.complete && <span className="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900">incomplete — cannot become current</span>}
+                  </td>
+                  <td className="px-4 py-3 text-slate-700" title={formatDateTime(r.mtime)}>
+                    {formatAge(r.mtime)} ago
+                  </td>
+                  <td className="px-4 py-3 text-xs text-slate-600">
+                    {linked.length === 0
+                      ? "—"
+                      : linked.slice(0, 3).map((b) => (
+                          <div key={b.id} className="font-mono">
+                            {b.name} <span className="text-slate-400">({b.forRelease === r.name ? "taken before deploying it" : "taken while current"})</span>
+                          </div>
+                        ))}
+                  </td>
+                  <td className="px-4 py-3 text-right">
+                    {canAdmin && !r.isCurrent && r.complete && (
+                      <RollbackDialog app={app.slug} mode="switch_release" label="Switch to this release" tone="neutral" release={r.name} />
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+import { apiRoute } from "@/lib/auth/api-auth";
+import { getAppBySlug } from "@/lib/db/queries/apps";
+import { startRollback } from "@/lib/jobs/rollback-job";
+import { OpError } from "@/lib/ops/errors";
+import { rollbackSchema } from "@/lib/validation/rollback";
+
+export const dynamic = "force-dynamic";
+
+/** Starts a rollback (admin). Body: { targetRelease?, restoreDatabase?, backupId?, confirm: "<app>" }. */
+export const POST = apiRoute({
+  name: "api.rollback.start",
+  role: "admin",
+  schema: rollbackSchema,
+  audit: { app: (input) => input.app },
+  handler: async (input, { user }) => {
+    const app = await getAppBySlug(input.app);
+    if (!app) throw new OpError("not_found", `No app named ${input.app}.`);
+    const { jobId } = await startRollback({
+      app,
+      targetRelease: input.targetRelease,
+      restoreDatabase: input.restoreDatabase,
+      backupId: input.backupId,
+      actor: user.email,
+    });
+    return { jobId, poll: `/api/apps/${app.slug}/jobs/${jobId}` };
+  },
+});
