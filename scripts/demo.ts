@@ -59,7 +59,13 @@ async function main() {
   if (roles.length === 0) {
     // The demo app's own role: not a superuser. CREATEDB and owning its database are what clones and
     // renames need; pg_signal_backend lets it end the app's sessions.
-    await admin`CREATE ROLE shop_owner LOGIN CREATEDB PASSWORD ${secrets.shopPassword}`;
+    await admin`CREATE ROLE shop_owner LOGIN CREATEDB`;
+    // Utility statements take no bind parameters: pass the password through a session setting and quote
+    // it server-side with format(%L), so no SQL is built from strings here.
+    await admin.begin(async (tx) => {
+      await tx`SELECT set_config('lifeboat.demo_pw', ${secrets.shopPassword}, true)`;
+      await tx`DO $$ BEGIN EXECUTE format('ALTER ROLE shop_owner PASSWORD %L', current_setting('lifeboat.demo_pw')); END $$`;
+    });
     await admin`GRANT pg_signal_backend TO shop_owner`;
   }
   let seeded = false;
