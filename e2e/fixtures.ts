@@ -45,3 +45,17 @@ export async function login(page: Page, email: string, password: string) {
 }
 
 export const ADMIN = "admin@lifeboat.local";
+
+/** What the demo app serves right now: its release and the banner it reads from its database. */
+export async function demoAppState(): Promise<{ release: string; banner: string }> {
+  const env = JSON.parse(fs.readFileSync(path.join(E2E_DIR, "apps", "shop", "bin", "app.env.json"), "utf8"));
+  const res = await fetch(`http://127.0.0.1:${env.PORT}/api`);
+  return res.json();
+}
+
+export async function setBanner(value: string): Promise<void> {
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(shopUrl(), { max: 1, onnotice: () => {} });
+  await sql`UPDATE settings SET value = ${value} WHERE key = 'banner'`;
+  await sql.end();
+}

@@ -196,6 +196,7 @@ export function RollbackDialog(props: DialogProps) {
                     Cancel
                   </button>
                   <button
+                    data-testid="confirm-change"
                     disabled={typed !== props.app || pending || !plan}
                     className="rounded-md bg-red-700 px-4 py-1.5 text-sm font-semibold text-white hover:bg-red-800 disabled:opacity-50"
                   >
