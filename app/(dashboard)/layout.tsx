@@ -1,0 +1,43 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { SignOutButton } from "@/components/auth/sign-out-button";
+import { BrandMark } from "@/components/brand-mark";
+import { NavLink } from "@/components/nav-link";
+import { Badge, type BadgeTone } from "@/components/ui/badge";
+import { roleDescriptions, roleLabels, type Role } from "@/lib/auth/roles";
+import { getSessionUser } from "@/lib/auth/session";
+
+const roleTone: Record<Role, BadgeTone> = { viewer: "neutral", operator: "blue", admin: "yellow" };
+
+export default async function DashboardLayout({ children }: { children: ReactNode }) {
+  const user = await getSessionUser();
+  if (!user) redirect("/login");
+
+  return (
+    <div className="min-h-screen">
+      <header className="sticky top-0 z-40 bg-slate-900 text-white shadow-sm">
+        <div className="mx-auto flex h-14 max-w-7xl items-center gap-6 px-4 sm:px-6">
+          <Link href="/apps" className="flex items-center gap-2 rounded-md text-white">
+            <BrandMark className="size-6 text-white" />
+            <span className="text-lg font-semibold tracking-tight">Lifeboat</span>
+          </Link>
+          <nav aria-label="Main" className="flex items-center gap-1">
+            <NavLink href="/apps">Apps</NavLink>
+            <NavLink href="/audit">Audit</NavLink>
+          </nav>
+          <div className="ml-auto flex items-center gap-3 text-sm">
+            <span className="hidden text-slate-300 sm:inline" data-testid="current-user">
+              {user.email}
+            </span>
+            <Badge tone={roleTone[user.role]} title={`${roleLabels[user.role]}: ${roleDescriptions[user.role]}`}>
+              {roleLabels[user.role]}
+            </Badge>
+            <SignOutButton />
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto max-w-7xl px-4 py-6 sm:px-6">{children}</main>
+    </div>
+  );
+}
