@@ -33,8 +33,8 @@ const input = "w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm";
 /** Register or edit an app. Saving connects first and says what it found; nothing is saved if it cannot. */
 export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Partial<AppFormValues> }) {
   const router = useRouter();
-  const [state, save, saving] = useActionState<R, FormData>((mode === "create" ? createAppAction : updateAppAction) as never, null);
-  const [testState, test, testing] = useActionState<R, FormData>(testConnectionAction as never, null);
+  const [state, save, saving] = useActionState<R, FormData>((mode === "create" ? createAppAction : updateAppAction), null);
+  const [testState, test, testing] = useActionState<R, FormData>(testConnectionAction, null);
   useEffect(() => {
     if (mode === "create" && state?.status === "ok" && state.data.slug) router.push(`/apps/${state.data.slug}`);
   }, [mode, state, router]);

@@ -1,16 +1,21 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useRouter } from "next/navigation";
+import { useActionState, useEffect, useState } from "react";
 import { startBackupAction } from "@/app/(dashboard)/apps/[app]/actions";
 import type { ActionResult } from "@/lib/actions/result";
-import { JobProgress } from "@/components/jobs/job-progress";
 
 type Result = ActionResult<{ jobId: number }> | null;
 
 /** "Back up now": method, optional name; then the job's live progress right here. */
 export function BackupNowForm({ app, defaultMethod, canClone }: { app: string; defaultMethod: "dump" | "clone"; canClone: boolean }) {
-  const [state, formAction, pending] = useActionState<Result, FormData>(startBackupAction as never, null);
+  const [state, formAction, pending] = useActionState<Result, FormData>(startBackupAction, null);
   const [method, setMethod] = useState(defaultMethod);
+  const router = useRouter();
+  // The page shows the job's progress (one place for job status); fetch it now that the job exists.
+  useEffect(() => {
+    if (state?.status === "ok") router.refresh();
+  }, [state, router]);
 
   return (
     <div className="space-y-3">
@@ -68,7 +73,11 @@ export function BackupNowForm({ app, defaultMethod, canClone }: { app: string; d
           {state.message}
         </div>
       )}
-      {state?.status === "ok" && <JobProgress key={state.data.jobId} app={app} jobId={state.data.jobId} title="Backup" />}
+      {state?.status === "ok" && (
+        <p role="status" className="text-sm text-slate-600">
+          Started job #{state.data.jobId}; its progress shows below.
+        </p>
+      )}
     </div>
   );
 }

@@ -1,9 +1,9 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useRouter } from "next/navigation";
+import { useActionState, useEffect, useState } from "react";
 import { deleteBackupAction, pinBackupAction, verifyBackupAction } from "@/app/(dashboard)/apps/[app]/actions";
 import type { ActionResult } from "@/lib/actions/result";
-import { JobProgress } from "@/components/jobs/job-progress";
 
 type R = ActionResult<unknown> | null;
 
@@ -17,12 +17,16 @@ export function BackupRowActions(props: {
   canDelete: boolean;
   verifiable: boolean;
 }) {
-  const [pinState, pinAction, pinPending] = useActionState<R, FormData>(pinBackupAction as never, null);
-  const [verifyState, verifyAction, verifyPending] = useActionState<R, FormData>(verifyBackupAction as never, null);
-  const [deleteState, deleteAction, deletePending] = useActionState<R, FormData>(deleteBackupAction as never, null);
+  const [pinState, pinAction, pinPending] = useActionState<R, FormData>(pinBackupAction, null);
+  const [verifyState, verifyAction, verifyPending] = useActionState<R, FormData>(verifyBackupAction, null);
+  const [deleteState, deleteAction, deletePending] = useActionState<R, FormData>(deleteBackupAction, null);
   const [confirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState("");
-  const verifyJob = verifyState?.status === "ok" ? (verifyState.data as { jobId: number }).jobId : undefined;
+  const router = useRouter();
+  // A verify runs as a job; the page's job panel shows it.
+  useEffect(() => {
+    if (verifyState?.status === "ok") router.refresh();
+  }, [verifyState, router]);
   const error = [pinState, verifyState, deleteState].find((s) => s && s.status !== "ok");
 
   if (!props.canOperate) return null;
@@ -92,11 +96,6 @@ export function BackupRowActions(props: {
         </div>
       )}
       {error && error.status !== "ok" && !confirming && <p className="max-w-xs text-right text-xs text-red-700">{error.message}</p>}
-      {verifyJob && (
-        <div className="w-80">
-          <JobProgress app={props.app} jobId={verifyJob} title="Verify" />
-        </div>
-      )}
     </div>
   );
 }

@@ -80,7 +80,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; canOp
               </td>
               <td className="space-y-1 px-3 py-2 text-right">
                 {props.canAdmin && b.status === "ok" && (
-                  <RollbackDialog app={app.slug} mode="restore" label="Restore database…" tone="neutral" backupId={b.id} />
+                  <RollbackDialog app={app.slug} mode="restore" label="Restore database…" tone="neutral" size="sm" backupId={b.id} />
                 )}
                 {b.status !== "running" && (
                   <BackupRowActions

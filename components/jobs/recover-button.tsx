@@ -8,7 +8,7 @@ type R = ActionResult<{ reports: { jobId: number; decisions: string[]; error?: s
 
 /** Reconciles this app's jobs whose process died (the same recovery that runs when the dashboard starts). */
 export function RecoverButton({ app }: { app: string }) {
-  const [state, action, pending] = useActionState<R, FormData>(recoverAppAction as never, null);
+  const [state, action, pending] = useActionState<R, FormData>(recoverAppAction, null);
   return (
     <form action={action} className="space-y-2">
       <input type="hidden" name="app" value={app} />

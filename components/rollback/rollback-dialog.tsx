@@ -20,6 +20,7 @@ export interface DialogProps {
   mode: DialogMode;
   label: string;
   tone?: "danger" | "neutral";
+  size?: "md" | "sm";
   releases?: { name: string; complete: boolean; isCurrent: boolean }[];
   backups?: { id: number; name: string; method: string; createdAt: string }[];
   defaultRelease?: string;
@@ -70,7 +71,11 @@ export function RollbackDialog(props: DialogProps) {
 
   return (
     <>
-      <button type="button" onClick={() => setOpen(true)} className={`rounded-md px-3 py-1.5 text-sm font-semibold ${buttonTone}`}>
+      <button
+        type="button"
+        onClick={() => setOpen(true)}
+        className={`rounded-md font-semibold ${props.size === "sm" ? "px-2 py-0.5 text-xs" : "px-3 py-1.5 text-sm"} ${buttonTone}`}
+      >
         {props.label}
       </button>
       {open && (

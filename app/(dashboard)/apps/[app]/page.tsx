@@ -31,7 +31,9 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
   ]);
   const current = releases.find((r) => r.isCurrent)?.name ?? null;
   const previous = releases.slice(releases.findIndex((r) => r.isCurrent) + 1).find((r) => r.complete);
-  const running = jobs.find((j) => j.status === "running");
+  // One place for job status: the newest job while it runs and for a while after it ends.
+  const latest = jobs[0];
+  const showLatest = latest && (latest.status === "running" || Date.now() - (latest.finishedAt ?? latest.startedAt).getTime() < 15 * 60_000);
   const canOperate = hasRole(user.role, "operator");
   const canAdmin = hasRole(user.role, "admin");
   const lastOk = backups.find((b) => b.status === "ok" && b.kind !== "found");
@@ -100,10 +102,10 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
         </section>
       )}
 
-      {running && (
+      {showLatest && (
         <section className="space-y-2">
-          <h2 className="text-base font-semibold text-slate-900">Running now</h2>
-          <JobProgress app={app.slug} jobId={running.id} title={running.type} />
+          <h2 className="text-base font-semibold text-slate-900">{latest.status === "running" ? "Running now" : "Latest job"}</h2>
+          <JobProgress key={latest.id} app={app.slug} jobId={latest.id} title={latest.type.replace("_", " ")} />
         </section>
       )}
 
