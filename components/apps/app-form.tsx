@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useActionState, useEffect } from "react";
 import { createAppAction, testConnectionAction, updateAppAction } from "@/app/(dashboard)/apps/actions";
+import { submitWithoutReset } from "@/components/forms/submit-without-reset";
 import type { ActionResult } from "@/lib/actions/result";
 
 type R = ActionResult<{ slug?: string; summary: string }> | null;
@@ -41,17 +42,24 @@ export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Pa
   const err = (f: string) => (state?.status === "invalid" ? state.fieldErrors[f]?.join(", ") : undefined);
   const v = values ?? {};
 
+  // Help and errors sit outside the <label> so the field's accessible name is just its label.
   const field = (name: string, label: string, el: React.ReactNode, help?: string) => (
-    <label className="block text-sm">
-      <span className="mb-1 block font-medium text-slate-700">{label}</span>
-      {el}
+    <div className="text-sm">
+      <label className="block">
+        <span className="mb-1 block font-medium text-slate-700">{label}</span>
+        {el}
+      </label>
       {help && <span className="mt-0.5 block text-xs text-slate-500">{help}</span>}
       {err(name) && <span className="mt-0.5 block text-xs text-red-700">{err(name)}</span>}
-    </label>
+    </div>
   );
 
   return (
-    <form action={save} className="space-y-6" aria-label={mode === "create" ? "Register app" : "App settings"}>
+    <form
+      onSubmit={submitWithoutReset((submitter) => (submitter?.getAttribute("value") === "test" ? test : save))}
+      className="space-y-6"
+      aria-label={mode === "create" ? "Register app" : "App settings"}
+    >
       <fieldset className="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2">
         <legend className="px-1 text-sm font-semibold text-slate-900">App</legend>
         {field("slug", "Name", <input name="slug" defaultValue={v.slug} readOnly={mode === "edit"} required className={input} placeholder="shop" />, "lower-case letters, digits and '-'")}
@@ -129,7 +137,7 @@ export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Pa
         <button disabled={saving} className="rounded-md bg-sky-700 px-4 py-2 text-sm font-semibold text-white hover:bg-sky-800 disabled:opacity-60">
           {saving ? "Connecting…" : mode === "create" ? "Test connection and save" : "Test connection and save changes"}
         </button>
-        <button formAction={test} disabled={testing} className="rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-50">
+        <button name="intent" value="test" disabled={testing} className="rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-50">
           {testing ? "Testing…" : "Test connection only"}
         </button>
         <Link href="/apps" className="px-3 py-2 text-sm text-slate-600 hover:underline">

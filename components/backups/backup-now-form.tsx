@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useActionState, useEffect, useState } from "react";
 import { startBackupAction } from "@/app/(dashboard)/apps/[app]/actions";
+import { submitWithoutReset } from "@/components/forms/submit-without-reset";
 import type { ActionResult } from "@/lib/actions/result";
 
 type Result = ActionResult<{ jobId: number }> | null;
@@ -19,7 +20,7 @@ export function BackupNowForm({ app, defaultMethod, canClone }: { app: string; d
 
   return (
     <div className="space-y-3">
-      <form action={formAction} className="flex flex-wrap items-end gap-3" aria-label="Back up now">
+      <form onSubmit={submitWithoutReset(() => formAction)} className="flex flex-wrap items-end gap-3" aria-label="Back up now">
         <input type="hidden" name="app" value={app} />
         <label className="flex flex-col text-sm">
           <span className="mb-1 font-medium text-slate-700">Method</span>

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useActionState, useEffect, useState } from "react";
 import { deleteBackupAction, pinBackupAction, verifyBackupAction } from "@/app/(dashboard)/apps/[app]/actions";
+import { submitWithoutReset } from "@/components/forms/submit-without-reset";
 import type { ActionResult } from "@/lib/actions/result";
 
 type R = ActionResult<unknown> | null;
@@ -62,7 +63,7 @@ export function BackupRowActions(props: {
       </div>
       {confirming && (
         <div role="dialog" aria-modal="true" aria-labelledby={`del-${props.backupId}`} className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4">
-          <form action={deleteAction} className="w-full max-w-md space-y-3 rounded-lg bg-white p-5 text-left shadow-xl">
+          <form onSubmit={submitWithoutReset(() => deleteAction)} className="w-full max-w-md space-y-3 rounded-lg bg-white p-5 text-left shadow-xl">
             <h2 id={`del-${props.backupId}`} className="text-base font-semibold text-slate-900">
               Delete backup {props.name}?
             </h2>

@@ -8,6 +8,7 @@ import {
   switchReleaseAction,
   undoAction,
 } from "@/app/(dashboard)/apps/[app]/releases/actions";
+import { submitWithoutReset } from "@/components/forms/submit-without-reset";
 import { JobProgress } from "@/components/jobs/job-progress";
 import type { ActionResult } from "@/lib/actions/result";
 import { formatAge, formatBytes } from "@/lib/format";
@@ -96,7 +97,7 @@ export function RollbackDialog(props: DialogProps) {
                 <p className="text-sm text-slate-600">You can close this dialog; the job keeps running and shows on the app page.</p>
               </div>
             ) : (
-              <form action={formAction} className="space-y-4">
+              <form onSubmit={submitWithoutReset(() => formAction)} className="space-y-4">
                 <input type="hidden" name="app" value={props.app} />
                 {props.mode === "restore" && <input type="hidden" name="backupId" value={props.backupId} />}
                 {props.mode === "switch_release" && <input type="hidden" name="release" value={props.release} />}
