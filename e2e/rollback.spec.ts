@@ -31,10 +31,12 @@ test("code-only rollback, then code+database rollback, then undo — the demo ap
   expect(await confirmInDialog(page)).toBe("ok");
   expect((await demoAppState()).release).toBe(before.release);
   await page.goto("/apps/shop");
+  const okDumps = page.locator('[data-testid="backup-row"][data-method="dump"][data-status="ok"]');
+  const dumpsBefore = await okDumps.count();
   const form = page.getByRole("form", { name: "Back up now" });
   await form.getByLabel("Method").selectOption("dump");
   await form.getByRole("button", { name: "Back up now" }).click();
-  await expect(page.getByTestId("job-progress").first()).toHaveAttribute("data-status", "ok", { timeout: 90_000 });
+  await expect(okDumps).toHaveCount(dumpsBefore + 1, { timeout: 90_000 });
   await setBanner("BROKEN by a bad release");
   expect((await demoAppState()).banner).toBe("BROKEN by a bad release");
 

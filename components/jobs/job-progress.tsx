@@ -27,8 +27,11 @@ async function fetchJob(app: string, jobId: number): Promise<JobStatus> {
   return body.data as JobStatus;
 }
 
-/** Live status of one job: polls while it runs, then refreshes the page's server data once it ends. */
-export function JobProgress({ app, jobId, title }: { app: string; jobId: number; title?: string }) {
+/**
+ * Live status of one job: polls while it runs, then refreshes the page's server data once it ends (unless
+ * the caller refreshes itself, like a dialog that would otherwise vanish with the button that opened it).
+ */
+export function JobProgress({ app, jobId, title, refreshOnEnd = true }: { app: string; jobId: number; title?: string; refreshOnEnd?: boolean }) {
   const router = useRouter();
   const { data, error } = useQuery({
     queryKey: ["job", app, jobId],
@@ -39,9 +42,9 @@ export function JobProgress({ app, jobId, title }: { app: string; jobId: number;
   useEffect(() => {
     if (data && data.status !== "running" && !ended.current) {
       ended.current = true;
-      router.refresh();
+      if (refreshOnEnd) router.refresh();
     }
-  }, [data, router]);
+  }, [data, router, refreshOnEnd]);
 
   if (error) return <p className="text-sm text-red-700">Could not read job #{jobId}: {error.message}</p>;
   if (!data) return <p className="text-sm text-slate-500">Starting job #{jobId}…</p>;

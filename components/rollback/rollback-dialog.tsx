@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useActionState, useEffect, useState, useTransition } from "react";
 import {
   previewRollbackAction,
@@ -40,6 +41,11 @@ const ACTIONS = { rollback: rollbackAction, restore: restoreAction, switch_relea
  */
 export function RollbackDialog(props: DialogProps) {
   const [open, setOpen] = useState(false);
+  const router = useRouter();
+  const close = () => {
+    setOpen(false);
+    router.refresh();
+  };
   const [targetRelease, setTargetRelease] = useState(props.defaultRelease ?? "");
   const [restoreDb, setRestoreDb] = useState(false);
   const [backupId, setBackupId] = useState<string>("");
@@ -86,15 +92,20 @@ export function RollbackDialog(props: DialogProps) {
               <h2 id="rollback-title" className="text-lg font-semibold text-slate-900">
                 {plan?.title ?? props.label}
               </h2>
-              <button type="button" onClick={() => setOpen(false)} className="text-sm text-slate-500 hover:text-slate-800" aria-label="Close">
+              <button type="button" onClick={close} className="text-sm text-slate-500 hover:text-slate-800" aria-label="Close">
                 ✕
               </button>
             </div>
 
             {started ? (
               <div className="space-y-3">
-                <JobProgress app={props.app} jobId={started} title={plan?.title ?? props.mode} />
-                <p className="text-sm text-slate-600">You can close this dialog; the job keeps running and shows on the app page.</p>
+                <JobProgress app={props.app} jobId={started} title={plan?.title ?? props.mode} refreshOnEnd={false} />
+                <div className="flex items-center justify-between gap-3">
+                  <p className="text-sm text-slate-600">You can close this dialog; the job keeps running and shows on the app page.</p>
+                  <button type="button" onClick={close} className="rounded-md border border-slate-300 px-3 py-1.5 text-sm">
+                    Close
+                  </button>
+                </div>
               </div>
             ) : (
               <form onSubmit={submitWithoutReset(() => formAction)} className="space-y-4">
