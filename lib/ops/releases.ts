@@ -1,12 +1,169 @@
+import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { OpError } from "./errors";
+import { assertAbsoluteRoot, assertSafeName, fsyncDir } from "./paths";
+
+// Releases follow the Capistrano/Ansible layout (seed 000): <deploy root>/releases/<name>/ and a symlink
+// <deploy root>/current → releases/<name>.
+//
+// Completeness rule: a release is complete when it is a real directory (not a symlink) directly inside
+// releases/ and holds a regular file named `.lifeboat-release-complete`, which the deploy writes as its very
+// last step, after the code is fully in place (`touch releases/$NAME/.lifeboat-release-complete`). A release
+// without it may be a deploy that is still copying files or that died half-way, so it can never become
+// current. The release `current` points at is shown as current whatever it holds (it is what runs), and
+// switching back to the release a rollback left may skip the marker check (`allowUnmarked`): it was current
+// until then. The demo's releases (scripts/lib/demo-releases.ts) carry the marker.
+
+export const RELEASE_COMPLETE_MARKER = ".lifeboat-release-complete";
+const CURRENT = "current";
+const TEMP_LINK = /^current\.tmp-[0-9a-f]{8,32}$/;
+
+export interface ReleaseInfo {
+  name: string;
+  /** When the deploy finished (the marker's mtime), else the directory's mtime. */
+  mtime: Date;
+  complete: boolean;
+  isCurrent: boolean;
+}
 
 /** The release `current` points at (its directory name under releases/), or null when there is none. */
 export async function readCurrentRelease(deployRoot: string): Promise<string | null> {
   try {
-    const target = await fs.readlink(path.join(deployRoot, "current"));
+    const target = await fs.readlink(path.join(deployRoot, CURRENT));
     return path.basename(target);
   } catch {
     return null;
   }
+}
+
+/** Every directory in releases/, newest first (by the time its deploy finished, then by name). */
+export async function listReleases(deployRoot: string): Promise<ReleaseInfo[]> {
+  const root = assertAbsoluteRoot(deployRoot, "deploy root");
+  const dir = path.join(root, "releases");
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") throw missingReleases(root);
+    throw e;
+  });
+  const current = await readCurrentRelease(root);
+  const out: ReleaseInfo[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory() || e.name.startsWith(".")) continue;
+    const stat = await fs.stat(path.join(dir, e.name));
+    const marker = await markerStat(path.join(dir, e.name));
+    out.push({ name: e.name, mtime: marker?.mtime ?? stat.mtime, complete: !!marker, isCurrent: e.name === current });
+  }
+  return out.sort((a, b) => b.mtime.getTime() - a.mtime.getTime() || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+}
+
+/**
+ * Proves `name` may become current and returns its real path: a plain name (not `.`, `..`, `current`, no
+ * `/`), a real directory directly inside the real releases/ directory (a symlink, or anything resolving
+ * elsewhere, is refused), and complete (see the rule above) unless `allowUnmarked`.
+ */
+export async function assertSwitchable(deployRoot: string, name: string, opts: { allowUnmarked?: boolean } = {}): Promise<string> {
+  const root = assertAbsoluteRoot(deployRoot, "deploy root");
+  if (typeof name !== "string" || name === "." || name === ".." || name === CURRENT || name.includes("/") || name.includes("\0")) {
+    throw invalidRelease(name, "it is not a release directory name");
+  }
+  assertSafeName(name, "release name");
+  if (TEMP_LINK.test(name)) throw invalidRelease(name, "it is Lifeboat's temporary link");
+  const releasesDir = await fs.realpath(path.join(root, "releases")).catch(() => {
+    throw missingReleases(root);
+  });
+  const candidate = path.join(releasesDir, name);
+  const lstat = await fs.lstat(candidate).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") throw new OpError("release_missing", `There is no release "${name}" in ${path.join(root, "releases")}.`);
+    throw e;
+  });
+  if (!lstat.isDirectory()) {
+    throw invalidRelease(name, lstat.isSymbolicLink() ? "it is a symlink, not a release directory" : "it is not a directory");
+  }
+  const real = await fs.realpath(candidate);
+  if (path.dirname(real) !== releasesDir) throw invalidRelease(name, `it resolves outside ${path.join(root, "releases")}`);
+  if (!opts.allowUnmarked && !(await markerStat(real))) {
+    throw new OpError(
+      "release_incomplete",
+      `The release "${name}" is incomplete: it has no ${RELEASE_COMPLETE_MARKER} file, which the deploy writes as its last step. ` +
+        `Finish or redo that deploy (or, if its files are all in place, create the file), then try again.`,
+    );
+  }
+  return real;
+}
+
+/**
+ * Points `current` at releases/<name> atomically: a temporary symlink renamed over `current` (rename is
+ * atomic; `ln -sfn` may unlink first), then an fsync of the deploy root so the switch survives a crash.
+ * Returns the release `current` pointed at before.
+ */
+export async function switchRelease(deployRoot: string, name: string, opts: { allowUnmarked?: boolean } = {}): Promise<string | null> {
+  const root = assertAbsoluteRoot(deployRoot, "deploy root");
+  await assertSwitchable(root, name, opts);
+  const currentPath = path.join(root, CURRENT);
+  const existing = await fs.lstat(currentPath).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return undefined;
+    throw e;
+  });
+  if (existing && !existing.isSymbolicLink()) {
+    throw new OpError(
+      "current_not_symlink",
+      `${currentPath} is a real ${existing.isDirectory() ? "directory" : "file"}, not a symlink; Lifeboat only switches a current symlink. Move it into releases/ and link it.`,
+    );
+  }
+  const previous = await readCurrentRelease(root);
+  const tmp = path.join(root, `${CURRENT}.tmp-${crypto.randomBytes(8).toString("hex")}`);
+  // Relative, like the seed's `current -> releases/<name>`: it keeps working if the deploy root moves.
+  await fs.symlink(path.join("releases", name), tmp);
+  try {
+    await fs.rename(tmp, currentPath);
+  } catch (e) {
+    await fs.rm(tmp, { force: true }).catch(() => {});
+    throw e;
+  }
+  await fsyncDir(root);
+  return previous;
+}
+
+/** Recovery: removes temporary links a switch left when it died between creating and renaming them. */
+export async function removeStrayTempLinks(deployRoot: string): Promise<string[]> {
+  const root = assertAbsoluteRoot(deployRoot, "deploy root");
+  const names = await fs.readdir(root).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return [] as string[];
+    throw e;
+  });
+  const removed: string[] = [];
+  for (const n of names) {
+    if (!TEMP_LINK.test(n)) continue;
+    const st = await fs.lstat(path.join(root, n)).catch(() => undefined);
+    if (!st?.isSymbolicLink()) continue;
+    await fs.unlink(path.join(root, n));
+    removed.push(n);
+  }
+  if (removed.length) await fsyncDir(root);
+  return removed;
+}
+
+/** Is the release `name` complete (marker present, real directory inside releases/)? Never throws. */
+export async function isCompleteRelease(deployRoot: string, name: string): Promise<boolean> {
+  return assertSwitchable(deployRoot, name).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function markerStat(releaseDir: string) {
+  const st = await fs.lstat(path.join(releaseDir, RELEASE_COMPLETE_MARKER)).catch(() => undefined);
+  return st?.isFile() ? st : undefined;
+}
+
+function invalidRelease(name: unknown, why: string): OpError {
+  const shown = typeof name === "string" ? JSON.stringify(name.slice(0, 80)) : "(not text)";
+  return new OpError("invalid_release", `Refusing release ${shown}: ${why}. Pick a release from the releases list.`);
+}
+
+function missingReleases(root: string): OpError {
+  return new OpError(
+    "no_releases_dir",
+    `${path.join(root, "releases")} does not exist. Check the app's deploy root (it must hold releases/ and current).`,
+  );
 }

@@ -190,3 +190,64 @@ function cloneTimestamp(name: string): Date | undefined {
   const date = new Date(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!));
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
+
+/**
+ * The backup a rollback to `targetRelease` restores by default: the newest good backup taken for the
+ * release deployed right after the target (`forRelease = successor`: the database the target's code last
+ * ran against, taken just before it was replaced; for the default target the successor is the current
+ * release), else the newest good backup taken while the target itself was current (`release = target`).
+ * Undefined when neither exists: the operator then picks one.
+ */
+export async function getDefaultRollbackBackup(
+  appId: number,
+  opts: { successorRelease: string | null; targetRelease: string },
+): Promise<BackupView | undefined> {
+  const ok = and(live(appId), eq(backups.status, "ok"));
+  if (opts.successorRelease) {
+    const [row] = await getDb()
+      .select(backupColumns)
+      .from(backups)
+      .where(and(ok, eq(backups.forRelease, opts.successorRelease)))
+      .orderBy(desc(backups.createdAt), desc(backups.id))
+      .limit(1);
+    if (row) return row;
+  }
+  const [row] = await getDb()
+    .select(backupColumns)
+    .from(backups)
+    .where(and(ok, eq(backups.release, opts.targetRelease)))
+    .orderBy(desc(backups.createdAt), desc(backups.id))
+    .limit(1);
+  return row;
+}
+
+/**
+ * When the live database was last replaced by a swap (every swap keeps the old one as a pre-rollback
+ * backup, deleted rows included): pg_stat_database counters from before then belong to another database.
+ */
+export async function lastSwapAt(appId: number): Promise<Date | null> {
+  const [row] = await getDb()
+    .select({ at: sql<string | null>`max(${backups.createdAt})` })
+    .from(backups)
+    .where(and(eq(backups.appId, appId), eq(backups.kind, "pre_rollback"), sql`${backups.status} <> 'failed'`));
+  return row?.at ? new Date(row.at) : null;
+}
+
+/** A live (not deleted) backup row by method and name. */
+export async function getBackupByName(appId: number, method: "dump" | "clone", name: string): Promise<BackupView | undefined> {
+  const [row] = await getDb()
+    .select(backupColumns)
+    .from(backups)
+    .where(and(live(appId), eq(backups.method, method), eq(backups.name, name)));
+  return row;
+}
+
+/** Pre-rollback rows a job recorded (recovery finishes or removes them). */
+export async function listBackupsOfJob(jobId: number): Promise<(BackupView & { appId: number; deleted: boolean })[]> {
+  const rows = await getDb()
+    .select({ ...backupColumns, appId: backups.appId, deletedAt: backups.deletedAt })
+    .from(backups)
+    .where(eq(backups.jobId, jobId))
+    .orderBy(asc(backups.id));
+  return rows.map(({ deletedAt, ...r }) => ({ ...r, deleted: deletedAt !== null }));
+}

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { jobs, opJournal, type Job } from "@/lib/db/schema";
 
@@ -90,4 +90,29 @@ export async function listJournal(jobId: number) {
 export async function markJournalReconciled(jobIds: number[]): Promise<void> {
   if (jobIds.length === 0) return;
   await getDb().update(opJournal).set({ reconciledAt: new Date() }).where(inArray(opJournal.jobId, jobIds));
+}
+
+/** Records a job's result also when it failed (the runner keeps a result only for jobs that succeed). */
+export async function setJobResult(id: number, result: Record<string, unknown>): Promise<void> {
+  await getDb().update(jobs).set({ result }).where(eq(jobs.id, id));
+}
+
+/**
+ * The newest restore, rollback, release switch or undo of the app that changed something (its result says
+ * `changed: true`): the only one that may be undone.
+ */
+export async function getLatestChangeJob(appId: number): Promise<JobView | undefined> {
+  const [row] = await getDb()
+    .select(jobColumns)
+    .from(jobs)
+    .where(
+      and(
+        eq(jobs.appId, appId),
+        inArray(jobs.type, ["restore", "rollback", "switch_release", "undo"]),
+        sql`(${jobs.result} ->> 'changed') = 'true'`,
+      ),
+    )
+    .orderBy(desc(jobs.id))
+    .limit(1);
+  return row;
 }

@@ -1,0 +1,230 @@
+import type postgres from "postgres";
+import type { OpContext } from "./context";
+import { OpError } from "./errors";
+import { assertDbName, quoteIdent } from "./identifiers";
+import { connectionError } from "./server-info";
+import { connectTarget, MAINTENANCE_DB, type TargetDb } from "./target";
+
+// Puts one database in place of another, from the maintenance database (ALTER DATABASE cannot run while
+// connected to the database it changes):
+//   1. refuse new connections to `staging` and `live` (superusers too), so no pool reconnects in the gap
+//      between terminating a session and the rename (POSTGRES-SAFETY: keeping sessions out);
+//   2. end live's sessions and confirm none remain (polling; a clear error after the timeout);
+//   3. in ONE transaction: live → preRollbackName, staging → live, let the new live accept connections.
+// ALTER DATABASE … RENAME and ALLOW_CONNECTIONS are transactional, so a crash or error leaves both renames
+// done or neither. The ALLOW_CONNECTIONS flag travels with a database through renames: afterwards the new
+// live database accepts connections and `preRollbackName` keeps refusing them. That is deliberate: it is a
+// frozen restore point nothing can write to by accident. It stays restorable: renames and
+// CREATE DATABASE … TEMPLATE do not need to connect to it (to look inside, ALTER DATABASE … ALLOW_CONNECTIONS
+// true first). Undo calls this same function with the roles exchanged (staging = the pre-rollback database).
+
+export interface SwapOptions {
+  target: TargetDb;
+  /** The live name, which the app connects to. */
+  live: string;
+  /** The database that takes the live name. */
+  staging: string;
+  /** The new name of the current live database; must not exist yet. */
+  preRollbackName: string;
+  /** How long to wait for the live database's sessions to end (default 5 s). */
+  terminateTimeoutMs?: number;
+  ctx: OpContext;
+}
+
+export interface SwapResult {
+  /** Sessions on the live database that were ended. */
+  terminated: number;
+  /** From refusing new connections to live until the new live accepted them. */
+  lockedOutMs: number;
+}
+
+const RESERVED = new Set([MAINTENANCE_DB, "template0", "template1"]);
+
+export async function swapDatabases(opts: SwapOptions): Promise<SwapResult> {
+  const { target, live, staging, preRollbackName: pre, ctx } = opts;
+  for (const [n, what] of [[live, "live database name"], [staging, "staging database name"], [pre, "pre-rollback database name"]] as const) {
+    assertDbName(n, what);
+    if (RESERVED.has(n)) throw new OpError("reserved_db", `Refusing to swap "${n}": it is one of the server's own databases.`);
+  }
+  if (new Set([live, staging, pre]).size !== 3) {
+    throw new OpError("invalid_identifier", `The live, staging and pre-rollback names must all differ (got ${live}, ${staging}, ${pre}).`);
+  }
+  const timeoutMs = opts.terminateTimeoutMs ?? 5000;
+  const sql = connectTarget(target, MAINTENANCE_DB);
+  try {
+    let flags: Map<string, boolean>;
+    try {
+      flags = await dbFlags(sql, [live, staging, pre]);
+    } catch (e) {
+      throw connectionError(e, target, MAINTENANCE_DB);
+    }
+    if (!flags.has(live)) throw new OpError("db_missing", `database "${live}" does not exist on ${target.host}:${target.port}; nothing was changed.`);
+    if (!flags.has(staging)) throw new OpError("db_missing", `database "${staging}" does not exist on ${target.host}:${target.port}; nothing was changed.`);
+    if (flags.has(pre)) throw new OpError("db_exists", `A database named "${pre}" already exists; nothing was changed. Try again in a second for a new name.`);
+    const stagingAllowed = flags.get(staging)!;
+
+    // Journaled before anything changes: recovery then knows to let `live` accept connections again.
+    await ctx.step("swap:disallow", { live, staging, preRollbackName: pre });
+    ctx.phase("swapping databases");
+    let lockedOutAt = 0;
+    let terminated = 0;
+    try {
+      await alter(sql, target, `ALTER DATABASE ${quoteIdent(staging)} WITH ALLOW_CONNECTIONS false`, staging);
+      await alter(sql, target, `ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS false`, live);
+      lockedOutAt = Date.now();
+      terminated = await endSessions(sql, live, timeoutMs, ctx);
+      await endSessions(sql, staging, timeoutMs, ctx);
+      await ctx.step("swap:rename", { live, staging, preRollbackName: pre });
+      await sql.begin(async (tx) => {
+        // A session holding a lock on either database (a clone of it in progress, an open COMMENT ON) would
+        // make a rename wait while live refuses connections: give up instead, and put everything back.
+        await tx.unsafe(`SET LOCAL lock_timeout = ${Math.max(1000, Math.round(timeoutMs))}`);
+        await tx.unsafe(`ALTER DATABASE ${quoteIdent(live)} RENAME TO ${quoteIdent(pre)}`);
+        await tx.unsafe(`ALTER DATABASE ${quoteIdent(staging)} RENAME TO ${quoteIdent(live)}`);
+        await tx.unsafe(`ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS true`);
+      });
+    } catch (e) {
+      // The COMMIT may have reached the server even if its answer did not reach us: look before undoing.
+      const state = await swapState(target, live, staging, pre).catch(() => undefined);
+      if (state === "swapped") {
+        ctx.log(`the swap committed although the client saw an error (${(e as Error).message})`);
+        return { terminated, lockedOutMs: Date.now() - lockedOutAt };
+      }
+      const restored = await restoreFlags(target, live, staging, stagingAllowed);
+      const mapped = mapSwapError(e, target, live, staging);
+      if (!restored.ok) {
+        throw new OpError(
+          "reallow_failed",
+          `${mapped instanceof Error ? mapped.message : "The swap failed"} Nothing was renamed, but "${live}" may still refuse connections: ` +
+            `allowing them again failed (${restored.error}). Run recovery, or as its owner: ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS true;`,
+        );
+      }
+      throw mapped;
+    }
+    const lockedOutMs = Date.now() - lockedOutAt;
+    ctx.log(`swapped: ${live} → ${pre}, ${staging} → ${live} (new connections were refused for ${lockedOutMs} ms)`);
+    return { terminated, lockedOutMs };
+  } finally {
+    await sql.end({ timeout: 5 }).catch(() => {});
+  }
+}
+
+export type SwapState = "swapped" | "not_swapped" | "unknown";
+
+/**
+ * What the server shows: "swapped" when `pre` and `live` exist and `staging` is gone (both renames
+ * committed), "not_swapped" when `live` and `staging` exist and `pre` does not, else "unknown".
+ */
+export async function swapState(target: TargetDb, live: string, staging: string, pre: string): Promise<SwapState> {
+  const sql = connectTarget(target, MAINTENANCE_DB);
+  try {
+    const flags = await dbFlags(sql, [live, staging, pre]);
+    if (flags.has(live) && flags.has(pre) && !flags.has(staging)) return "swapped";
+    if (flags.has(live) && flags.has(staging) && !flags.has(pre)) return "not_swapped";
+    return "unknown";
+  } finally {
+    await sql.end({ timeout: 5 }).catch(() => {});
+  }
+}
+
+async function dbFlags(sql: postgres.Sql, names: string[]): Promise<Map<string, boolean>> {
+  const rows = await sql<{ name: string; allow: boolean }[]>`
+    SELECT datname AS name, datallowconn AS allow FROM pg_database WHERE datname = ANY(${names}::text[])`;
+  return new Map(rows.map((r) => [r.name, r.allow]));
+}
+
+async function sessionsOn(sql: postgres.Sql, db: string): Promise<{ pid: number; app: string | null }[]> {
+  return sql<{ pid: number; app: string | null }[]>`
+    SELECT pid, application_name AS app FROM pg_stat_activity
+    WHERE datname = ${db} AND pid <> pg_backend_pid() AND backend_type IS DISTINCT FROM 'autovacuum worker'
+    ORDER BY pid`;
+}
+
+/**
+ * Ends every other session on `db` (connections are already refused, so none can come back) and confirms
+ * none remain, polling every few milliseconds until `timeoutMs`. pg_terminate_backend(pid) returns once the
+ * signal is sent; its variant with a timeout waits in 100 ms sleeps, which would be most of the downtime.
+ * Returns how many sessions were ended.
+ */
+async function endSessions(sql: postgres.Sql, db: string, timeoutMs: number, ctx: OpContext): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  const signalled = new Map<number, number>();
+  for (;;) {
+    const sessions = await sessionsOn(sql, db);
+    if (sessions.length === 0) return signalled.size;
+    if (Date.now() > deadline) {
+      throw new OpError(
+        "db_busy",
+        `${sessions.length} session${sessions.length === 1 ? "" : "s"} on "${db}" did not end within ${Math.round(timeoutMs / 1000)} s ` +
+          `(pids ${sessions.map((s) => s.pid).join(", ")}); nothing was renamed. Stop the app (or whatever holds them) and try again.`,
+        { sessions: sessions.length },
+      );
+    }
+    // Signal new sessions at once, and again every second those that have not gone.
+    const due = sessions.filter((s) => Date.now() - (signalled.get(s.pid) ?? 0) > 1000);
+    if (due.length) {
+      ctx.log(`ending ${due.length} session${due.length === 1 ? "" : "s"} on ${db}: ${due.map((s) => `${s.pid}${s.app ? ` (${s.app})` : ""}`).join(", ")}`);
+      try {
+        await sql`SELECT pg_terminate_backend(pid) FROM unnest(${due.map((s) => s.pid)}::int[]) AS pid`;
+      } catch (e) {
+        const err = e as { code?: string; message?: string };
+        if (err.code === "42501") {
+          throw new OpError(
+            "not_allowed",
+            `Lifeboat's database user may not end sessions on "${db}" (${err.message}); nothing was renamed. Stop the app first, or GRANT pg_signal_backend to the user.`,
+          );
+        }
+        throw e;
+      }
+      for (const s of due) signalled.set(s.pid, Date.now());
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function alter(sql: postgres.Sql, target: TargetDb, stmt: string, db: string): Promise<void> {
+  try {
+    await sql.unsafe(stmt);
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code === "42501") {
+      throw new OpError("not_owner", `The user "${target.user}" may not change "${db}" (${err.message}): only its owner or a superuser can.`);
+    }
+    throw e;
+  }
+}
+
+/** After a failed swap: live accepts connections again, staging gets back the flag it had. */
+async function restoreFlags(target: TargetDb, live: string, staging: string, stagingAllowed: boolean): Promise<{ ok: true } | { ok: false; error: string }> {
+  const sql = connectTarget(target, MAINTENANCE_DB);
+  try {
+    await sql.unsafe(`ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS true`);
+    await sql.unsafe(`ALTER DATABASE ${quoteIdent(staging)} WITH ALLOW_CONNECTIONS ${stagingAllowed ? "true" : "false"}`).catch(() => {});
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  } finally {
+    await sql.end({ timeout: 5 }).catch(() => {});
+  }
+}
+
+function mapSwapError(e: unknown, target: TargetDb, live: string, staging: string): unknown {
+  if (e instanceof OpError) return e;
+  const err = e as { code?: string; message?: string };
+  if (err?.code === "55006") {
+    return new OpError("db_busy", `The swap was refused: ${err.message}. Nothing was renamed and "${live}" accepts connections again; stop the app and try again.`);
+  }
+  if (err?.code === "55P03") {
+    return new OpError(
+      "db_busy",
+      `The swap gave up waiting for a lock on "${live}" or "${staging}" (another session is using the database itself, e.g. cloning it). Nothing was renamed and "${live}" accepts connections again; try again.`,
+    );
+  }
+  if (err?.code === "42501") {
+    return new OpError(
+      "not_owner",
+      `The user "${target.user}" may not rename "${live}" or "${staging}" (${err.message}): renaming needs the database's owner with CREATEDB, or a superuser. Nothing was renamed.`,
+    );
+  }
+  return connectionError(e, target, MAINTENANCE_DB);
+}
