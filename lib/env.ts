@@ -45,3 +45,18 @@ export function requireEnv<K extends "DATABASE_URL" | "AUTH_SECRET" | "LIFEBOAT_
   }
   return value;
 }
+
+/**
+ * The few variables a child process needs to run at all (PATH, HOME, locale, temp dir). Child processes
+ * start from these and never inherit the dashboard's own variables (DATABASE_URL, AUTH_SECRET, …).
+ */
+export function inheritedProcessEnv(): Record<string, string> {
+  const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER"];
+  const out: Record<string, string> = {};
+  for (const k of keep) {
+    const v = process.env[k];
+    if (v !== undefined) out[k] = v;
+  }
+  out.PATH ??= "/usr/local/bin:/usr/bin:/bin";
+  return out;
+}

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { inheritedProcessEnv } from "@/lib/env";
 
 // The only place Lifeboat starts processes: argument arrays, never a shell (Dokploy's shell strings became
 // command-injection advisories; its execFile code never did).
@@ -47,14 +48,7 @@ const STDERR_TAIL = 8 * 1024;
 
 /** The environment every child starts from: enough to run, none of the dashboard's own variables. */
 export function baseEnv(): Record<string, string> {
-  const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER"];
-  const out: Record<string, string> = {};
-  for (const k of keep) {
-    const v = process.env[k];
-    if (v !== undefined) out[k] = v;
-  }
-  out.PATH ??= "/usr/local/bin:/usr/bin:/bin";
-  return out;
+  return inheritedProcessEnv();
 }
 
 /** Runs a program and resolves with its output; rejects with ProcessError when it does not exit 0. */

@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { inheritedProcessEnv } from "@/lib/env";
 import { runUnchecked } from "./exec";
 import { OpError } from "./errors";
 
@@ -35,7 +36,7 @@ export async function listPgBinDirs(explicit?: string): Promise<PgBinDir[]> {
     }
   }
   if (found.length === 0) {
-    for (const dir of (process.env.PATH ?? "").split(":").filter(Boolean)) {
+    for (const dir of inheritedProcessEnv().PATH!.split(":").filter(Boolean)) {
       const major = await toolMajor(path.join(dir, "pg_dump"));
       if (major !== undefined) {
         found.push({ dir, major });
