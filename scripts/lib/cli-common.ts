@@ -1,5 +1,5 @@
 // Shared by the CLI's commands.
-import { getAppBySlug } from "@/lib/db/queries/apps";
+import { requireAppBySlug } from "@/lib/db/queries/apps";
 import { getJob } from "@/lib/db/queries/jobs";
 import { formatBytes } from "@/lib/format";
 import type { JobOutcome } from "@/lib/jobs/runner";
@@ -22,9 +22,7 @@ export function parseArgs(argv: string[]): { positional: string[]; flags: Record
 
 export async function requireApp(slug: string | undefined) {
   if (!slug) throw new OpError("usage", "Name the app, e.g. `npm run lifeboat -- backup shop`.");
-  const app = await getAppBySlug(slug);
-  if (!app) throw new OpError("not_found", `No app named "${slug}". \`npm run lifeboat -- apps\` lists them.`);
-  return app;
+  return requireAppBySlug(slug);
 }
 
 /** Prints a job's phase and progress as it runs, then its outcome; resolves with the outcome. */

@@ -2,6 +2,7 @@ import "server-only";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { apps, backups, type App } from "@/lib/db/schema";
+import { OpError } from "@/lib/ops/errors";
 import type { TargetDb } from "@/lib/ops/target";
 import { decryptSecret, encryptSecret } from "@/lib/secrets";
 import type { AppFormInput } from "@/lib/validation/apps";
@@ -44,6 +45,13 @@ export type AppView = Omit<App, "dbPasswordEnc"> & { hasPassword: boolean };
 export async function getAppBySlug(slug: string): Promise<AppView | undefined> {
   const [row] = await getDb().select(appColumns).from(apps).where(eq(apps.slug, slug));
   return row;
+}
+
+/** The app, or a "not found" answer for the operator: for actions, API routes and the CLI. */
+export async function requireAppBySlug(slug: string): Promise<AppView> {
+  const app = await getAppBySlug(slug);
+  if (!app) throw new OpError("not_found", `No app named ${slug}.`);
+  return app;
 }
 
 export async function getAppById(id: number): Promise<AppView | undefined> {

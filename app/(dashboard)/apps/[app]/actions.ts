@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { defineAction } from "@/lib/actions/wrapper";
-import { getAppBySlug } from "@/lib/db/queries/apps";
+import { requireAppBySlug } from "@/lib/db/queries/apps";
 import { getBackup, setBackupPinned } from "@/lib/db/queries/backups";
 import { recoverInterruptedJobs, startBackup } from "@/lib/jobs";
 import { deleteBackup, startVerify } from "@/lib/jobs/backup-admin";
@@ -11,12 +11,6 @@ import { refreshApp } from "@/lib/jobs/refresh";
 import { OpError } from "@/lib/ops/errors";
 import { slugSchema } from "@/lib/validation/apps";
 import { backupRefSchema, deleteBackupSchema, pinBackupSchema, startBackupSchema } from "@/lib/validation/backups";
-
-async function requireApp(slug: string) {
-  const app = await getAppBySlug(slug);
-  if (!app) throw new OpError("not_found", `No app named ${slug}.`);
-  return app;
-}
 
 const appAudit = { app: (input: { app: string }) => input.app };
 
@@ -27,7 +21,7 @@ export const startBackupAction = defineAction({
   audit: appAudit,
   handler: async (input, { user }) => {
     const { app: slug, ...options } = input;
-    const app = await requireApp(slug);
+    const app = await requireAppBySlug(slug);
     const { jobId } = await startBackup({ ...options, app, actor: user.email });
     revalidatePath(`/apps/${app.slug}`);
     return { jobId };
@@ -40,7 +34,7 @@ export const verifyBackupAction = defineAction({
   schema: backupRefSchema,
   audit: appAudit,
   handler: async (input, { user }) => {
-    const app = await requireApp(input.app);
+    const app = await requireAppBySlug(input.app);
     const { jobId } = await startVerify(app, input.backupId, user.email);
     return { jobId };
   },
@@ -52,7 +46,7 @@ export const pinBackupAction = defineAction({
   schema: pinBackupSchema,
   audit: appAudit,
   handler: async (input) => {
-    const app = await requireApp(input.app);
+    const app = await requireAppBySlug(input.app);
     if (!(await getBackup(app.id, input.backupId))) throw new OpError("not_found", `Backup #${input.backupId} is not a backup of ${app.slug}.`);
     await setBackupPinned(app.id, input.backupId, input.pinned);
     revalidatePath(`/apps/${app.slug}`);
@@ -66,7 +60,7 @@ export const deleteBackupAction = defineAction({
   schema: deleteBackupSchema,
   audit: appAudit,
   handler: async (input, { user }) => {
-    const app = await requireApp(input.app);
+    const app = await requireAppBySlug(input.app);
     const result = await deleteBackup(app, input.backupId, input.confirm, user.email, { endSessions: input.endSessions });
     revalidatePath(`/apps/${app.slug}`);
     return result;
@@ -79,7 +73,7 @@ export const refreshAppAction = defineAction({
   schema: z.object({ app: slugSchema }),
   audit: appAudit,
   handler: async (input) => {
-    const app = await requireApp(input.app);
+    const app = await requireAppBySlug(input.app);
     await refreshApp(app.id);
     revalidatePath(`/apps/${app.slug}`);
     return { refreshed: true };
@@ -92,7 +86,7 @@ export const recoverAppAction = defineAction({
   schema: z.object({ app: slugSchema }),
   audit: appAudit,
   handler: async (input, { user }) => {
-    const app = await requireApp(input.app);
+    const app = await requireAppBySlug(input.app);
     const reports = await recoverInterruptedJobs(user.email, app.id);
     revalidatePath(`/apps/${app.slug}`);
     return { reports };

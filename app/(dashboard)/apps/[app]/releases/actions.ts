@@ -2,16 +2,9 @@
 
 import { revalidatePath } from "next/cache";
 import { defineAction } from "@/lib/actions/wrapper";
-import { getAppBySlug } from "@/lib/db/queries/apps";
+import { requireAppBySlug } from "@/lib/db/queries/apps";
 import { previewRollback, startRestore, startRollback, startSwitchRelease, startUndo } from "@/lib/jobs/rollback-job";
-import { OpError } from "@/lib/ops/errors";
 import { previewSchema, restoreSchema, rollbackSchema, switchReleaseSchema, undoSchema } from "@/lib/validation/rollback";
-
-async function requireApp(slug: string) {
-  const app = await getAppBySlug(slug);
-  if (!app) throw new OpError("not_found", `No app named ${slug}.`);
-  return app;
-}
 
 const appAudit = { app: (input: { app: string }) => input.app };
 
@@ -27,7 +20,7 @@ export const previewRollbackAction = defineAction({
   schema: previewSchema,
   audit: appAudit,
   handler: async (input) => {
-    const app = await requireApp(input.app);
+    const app = await requireAppBySlug(input.app);
     const preview = await previewRollback({ ...input, app } as Parameters<typeof previewRollback>[0]);
     return JSON.parse(JSON.stringify(preview)) as typeof preview;
   },
@@ -39,7 +32,7 @@ export const rollbackAction = defineAction({
   schema: rollbackSchema,
   audit: appAudit,
   handler: async (input, { user }) => {
-    const app = await requireApp(input.app);
+    const app = await requireAppBySlug(input.app);
     const { jobId } = await startRollback({
       app,
       targetRelease: input.targetRelease,
@@ -58,7 +51,7 @@ export const restoreAction = defineAction({
   schema: restoreSchema,
   audit: appAudit,
   handler: async (input, { user }) => {
-    const app = await requireApp(input.app);
+    const app = await requireAppBySlug(input.app);
     const { jobId } = await startRestore({ app, backupId: input.backupId, actor: user.email });
     changed(app.slug);
     return { jobId };
@@ -71,7 +64,7 @@ export const switchReleaseAction = defineAction({
   schema: switchReleaseSchema,
   audit: appAudit,
   handler: async (input, { user }) => {
-    const app = await requireApp(input.app);
+    const app = await requireAppBySlug(input.app);
     const { jobId } = await startSwitchRelease({ app, release: input.release, actor: user.email });
     changed(app.slug);
     return { jobId };
@@ -84,7 +77,7 @@ export const undoAction = defineAction({
   schema: undoSchema,
   audit: appAudit,
   handler: async (input, { user }) => {
-    const app = await requireApp(input.app);
+    const app = await requireAppBySlug(input.app);
     const { jobId } = await startUndo({ app, jobId: input.jobId, actor: user.email });
     changed(app.slug);
     return { jobId };

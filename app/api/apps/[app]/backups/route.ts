@@ -1,25 +1,18 @@
 import { z } from "zod";
 import { apiRoute } from "@/lib/auth/api-auth";
-import { getAppBySlug } from "@/lib/db/queries/apps";
+import { requireAppBySlug } from "@/lib/db/queries/apps";
 import { listBackups } from "@/lib/db/queries/backups";
 import { startBackup } from "@/lib/jobs";
-import { OpError } from "@/lib/ops/errors";
 import { slugSchema } from "@/lib/validation/apps";
 import { startBackupSchema } from "@/lib/validation/backups";
 
 export const dynamic = "force-dynamic";
 
-async function requireApp(slug: string) {
-  const app = await getAppBySlug(slug);
-  if (!app) throw new OpError("not_found", `No app named ${slug}.`);
-  return app;
-}
-
 export const GET = apiRoute({
   name: "api.backups.list",
   role: "viewer",
   schema: z.object({ app: slugSchema }),
-  handler: async (input) => listBackups((await requireApp(input.app)).id),
+  handler: async (input) => listBackups((await requireAppBySlug(input.app)).id),
 });
 
 /** Starts a backup; answers with the job id to poll at /api/apps/<app>/jobs/<id>. */
@@ -30,7 +23,7 @@ export const POST = apiRoute({
   audit: { app: (input) => input.app },
   handler: async (input, { user }) => {
     const { app: slug, ...options } = input;
-    const app = await requireApp(slug);
+    const app = await requireAppBySlug(slug);
     const { jobId } = await startBackup({ ...options, app, actor: user.email });
     return { jobId, poll: `/api/apps/${app.slug}/jobs/${jobId}` };
   },

@@ -1,7 +1,6 @@
 import { apiRoute } from "@/lib/auth/api-auth";
-import { getAppBySlug } from "@/lib/db/queries/apps";
+import { requireAppBySlug } from "@/lib/db/queries/apps";
 import { startRollback } from "@/lib/jobs/rollback-job";
-import { OpError } from "@/lib/ops/errors";
 import { rollbackSchema } from "@/lib/validation/rollback";
 
 export const dynamic = "force-dynamic";
@@ -13,8 +12,7 @@ export const POST = apiRoute({
   schema: rollbackSchema,
   audit: { app: (input) => input.app },
   handler: async (input, { user }) => {
-    const app = await getAppBySlug(input.app);
-    if (!app) throw new OpError("not_found", `No app named ${input.app}.`);
+    const app = await requireAppBySlug(input.app);
     const { jobId } = await startRollback({
       app,
       targetRelease: input.targetRelease,
