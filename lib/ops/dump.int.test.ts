@@ -5,18 +5,22 @@ import { seedShop } from "@/scripts/lib/seed-shop";
 import { adminSql, createScratchDb, pg, tmpDir, target, uniqueName } from "@/test/helpers";
 import { sha256File } from "./checksum";
 import type { OpContext } from "./context";
-import { cleanupPartials, dumpDatabase, verifyDumpFile } from "./dump";
+import { cleanupPartials, DUMP_COMPRESSION_LEVEL, dumpDatabase, VERIFY_PHASE, verifyDumpFile } from "./dump";
 import { OpError } from "./errors";
+import { run } from "./exec";
 import { clientToolFor } from "./pg-bin";
 import { restoreDumpToNewDatabase, tableFingerprint } from "./restore";
 
 // pg_dump, pg_restore and psql for real, against the throwaway cluster; real files in temp dirs.
 
-function recorder(onStep?: (name: string) => void | Promise<void>) {
+function recorder(onStep?: (name: string) => void | Promise<void>, onPhase?: (name: string) => void) {
   const rec = { phases: [] as string[], steps: [] as string[], logs: [] as string[], progress: [] as number[] };
   const ctx: OpContext & { signal?: AbortSignal } = {
     log: (l) => rec.logs.push(l),
-    phase: (p) => rec.phases.push(p),
+    phase: (p) => {
+      rec.phases.push(p);
+      onPhase?.(p);
+    },
     progress: (done) => rec.progress.push(done),
     step: async (name) => {
       rec.steps.push(name);
@@ -61,7 +65,7 @@ describe("dumpDatabase + restoreDumpToNewDatabase", () => {
       expect(await files(dir)).toEqual([fileName]);
       expect(r.sizeBytes).toBe((await fs.stat(r.path)).size);
       expect(r.sha256).toBe(await sha256File(r.path));
-      expect(rec.phases).toEqual(["dumping", "verifying", "checksumming", "finalizing"]);
+      expect(rec.phases).toEqual(["dumping", VERIFY_PHASE, "finalizing"]);
       expect(rec.steps).toEqual(["dump:start", "dump:verified", "dump:renamed"]);
       expect(rec.progress.at(-1)).toBe(r.sizeBytes);
       expect(await verifyDumpFile(r.path, format, tools.pgRestore)).toEqual({ ok: true });
@@ -74,6 +78,14 @@ describe("dumpDatabase + restoreDumpToNewDatabase", () => {
       expect(b).toEqual(a);
     });
   }
+
+  it("writes custom dumps gzip-compressed at DUMP_COMPRESSION_LEVEL", async () => {
+    const dir = await tmpDir("dumps");
+    const r = await dumpDatabase({ target: target(db), ...tools, dir, fileName: "db_backup_z.dump", format: "custom", ctx: recorder().ctx });
+    const { stdout } = await run(tools.pgRestore, ["--list", r.path]);
+    // pg_restore ≤ 15 prints the level; 16+ prints only the method.
+    expect(stdout).toMatch(pg().major >= 16 ? /^;\s+Compression: gzip/m : new RegExp(`^;\\s+Compression: ${DUMP_COMPRESSION_LEVEL}$`, "m"));
+  });
 
   it("restores a custom dump with parallel jobs too", async () => {
     const dir = await tmpDir("dumps");
@@ -247,6 +259,34 @@ describe("failures leave nothing behind", () => {
       code: "cancelled",
     });
     expect(rec.steps).not.toContain("dump:renamed");
+    expect(await files(dir)).toEqual([]);
+  });
+
+  it("a dump that does not read back throws verify_failed, stops the checksum and keeps nothing", async () => {
+    const dir = await tmpDir("verify");
+    const { ctx, rec } = recorder();
+    // A pg_restore that always fails: the read-back fails while the checksum runs beside it.
+    const err = await dumpDatabase({ target: target(db), ...tools, pgRestore: "/bin/false", dir, fileName: "db_backup_17.dump", format: "custom", ctx }).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(OpError);
+    expect(err.code).toBe("verify_failed");
+    expect(err.message).toMatch(/does not read back \(pg_restore could not read it: exit code 1\)/);
+    expect(rec.steps).toEqual(["dump:start"]);
+    expect(await files(dir)).toEqual([]);
+  });
+
+  it("an abort while verifying and checksumming removes the partial file and says it was cancelled", async () => {
+    const dir = await tmpDir("abort");
+    const ac = new AbortController();
+    const { ctx, rec } = recorder(undefined, (phase) => {
+      if (phase === VERIFY_PHASE) setImmediate(() => ac.abort());
+    });
+    ctx.signal = ac.signal;
+    await expect(dumpDatabase({ target: target(db), ...tools, dir, fileName: "db_backup_18.dump", format: "custom", ctx })).rejects.toMatchObject({
+      code: "cancelled",
+    });
+    expect(rec.steps).toEqual(["dump:start"]);
     expect(await files(dir)).toEqual([]);
   });
 

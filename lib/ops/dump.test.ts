@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorLine, pgDumpArgs, plainDumpComplete } from "./dump";
+import { DUMP_COMPRESSION_LEVEL, errorLine, pgDumpArgs, plainDumpComplete } from "./dump";
 
 describe("plainDumpComplete", () => {
   const complete = "COPY …\n\\.\n\n\n--\n-- PostgreSQL database dump complete\n--\n\n";
@@ -19,8 +19,14 @@ describe("plainDumpComplete", () => {
 
 describe("pgDumpArgs", () => {
   it("writes to a file (no pipe), never prompts, and carries no connection parts", () => {
-    expect(pgDumpArgs("custom", "/b/x.dump.partial")).toEqual(["--no-password", "-Fc", "-f", "/b/x.dump.partial"]);
+    expect(pgDumpArgs("custom", "/b/x.dump.partial")).toEqual(["--no-password", "-Fc", "-Z", "1", "-f", "/b/x.dump.partial"]);
     expect(pgDumpArgs("plain", "/b/x.sql.partial")).toEqual(["--no-password", "-Fp", "-f", "/b/x.sql.partial"]);
+  });
+  it("compresses custom dumps at the measured gzip level, and never compresses plain ones", () => {
+    // Level 1: a fraction of the default (6)'s CPU for a few % more bytes (see DUMP_COMPRESSION_LEVEL).
+    expect(DUMP_COMPRESSION_LEVEL).toBe(1);
+    expect(pgDumpArgs("custom", "/b/x.dump.partial").join(" ")).toContain(`-Z ${DUMP_COMPRESSION_LEVEL}`);
+    expect(pgDumpArgs("plain", "/b/x.sql.partial")).not.toContain("-Z");
   });
 });
 
