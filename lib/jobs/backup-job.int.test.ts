@@ -136,6 +136,25 @@ describe("backup jobs", () => {
     expect(copy?.n).toBe(1);
   });
 
+  it("lists clone databases the seed's script made earlier as found on server, with cached sizes", async () => {
+    const seedClone = `${db}_backup_20260110_103045`;
+    const sql = adminSql();
+    // What the seed's script does (the previous test's clone ended the other sessions on db).
+    await sql`CREATE DATABASE ${sql(seedClone)} TEMPLATE ${sql(db)}`;
+    await sql.end();
+    const { refreshApp } = await import("@/lib/jobs/refresh");
+    await refreshApp(appId);
+    const found = (await mods.backups.listBackups(appId)).find((b) => b.name === seedClone);
+    expect(found?.kind).toBe("found");
+    expect(found?.status).toBe("ok");
+    expect(found?.sizeBytes).toBeGreaterThan(1_000_000);
+    expect(found?.createdAt.toISOString()).toBe("2026-01-10T10:30:45.000Z");
+    expect((await app()).dbSizeBytes).toBeGreaterThan(1_000_000);
+    // A second refresh does not list it twice.
+    await refreshApp(appId);
+    expect((await mods.backups.listBackups(appId)).filter((b) => b.name === seedClone)).toHaveLength(1);
+  });
+
   it("recovers a backup whose process died: partial file removed, job and backup interrupted", async () => {
     const a = await app();
     const jobId = await mods.jobQueries.insertJob({ appId, type: "backup", params: {}, actor: "ghost", owner: "elsewhere:1" });

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { BackupNowForm } from "@/components/backups/backup-now-form";
 import { BackupsTable } from "@/components/backups/backups-table";
+import { RefreshButton } from "@/components/backups/refresh-button";
 import { SizeChart } from "@/components/backups/size-chart";
 import { JobProgress } from "@/components/jobs/job-progress";
 import { RecentJobs } from "@/components/jobs/recent-jobs";
@@ -110,7 +111,10 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
       )}
 
       <section className="space-y-3">
-        <h2 className="text-base font-semibold text-slate-900">Backups</h2>
+        <div className="flex items-center justify-between gap-3">
+          <h2 className="text-base font-semibold text-slate-900">Backups</h2>
+          {canOperate && <RefreshButton app={app.slug} />}
+        </div>
         <BackupsTable app={app} backups={backups} canOperate={canOperate} canAdmin={canAdmin} />
       </section>
 
