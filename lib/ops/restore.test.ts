@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { pgRestoreArgs, psqlRestoreArgs, PsqlScriptScanner } from "./restore";
+import { PsqlScriptScanner } from "./plain-dump-scan";
+import { pgRestoreArgs, psqlRestoreArgs } from "./restore";
 
 function scan(text: string) {
   const s = new PsqlScriptScanner();
