@@ -6,6 +6,7 @@ import { requireUser } from "@/lib/auth/session";
 import { getAppBySlug } from "@/lib/db/queries/apps";
 import { listBackups } from "@/lib/db/queries/backups";
 import { formatAge, formatDateTime } from "@/lib/format";
+import { OpError } from "@/lib/ops/errors";
 import { listReleases } from "@/lib/ops/releases";
 
 export const dynamic = "force-dynamic";
@@ -24,7 +25,21 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
       </div>
     );
   }
-  const [releases, backups] = await Promise.all([listReleases(app.deployRoot), listBackups(app.id)]);
+  const [releasesOrError, backups] = await Promise.all([
+    listReleases(app.deployRoot).catch((e: unknown) => (e instanceof OpError ? e : Promise.reject(e))),
+    listBackups(app.id),
+  ]);
+  if (releasesOrError instanceof OpError) {
+    return (
+      <div className="space-y-3">
+        <h1 className="text-2xl font-semibold text-slate-900">{app.slug} · releases</h1>
+        <p role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
+          {releasesOrError.message}
+        </p>
+      </div>
+    );
+  }
+  const releases = releasesOrError;
   const okBackups = backups.filter((b) => b.status === "ok");
   const current = releases.find((r) => r.isCurrent);
   const currentIndex = releases.findIndex((r) => r.isCurrent);
