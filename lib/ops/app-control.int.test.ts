@@ -118,7 +118,7 @@ describe("checkHealth", () => {
     await new Promise((r) => setTimeout(r, 50));
     const r = await checkHealth(url, 800, { intervalMs: 200 });
     expect(r.ok).toBe(false);
-    expect(r.error).toBeTruthy();
+    expect(r.error).toEqual(expect.stringMatching(/\S/));
   });
 });
 
