@@ -11,11 +11,8 @@ export {
   startSwitchRelease,
   startUndo,
   type PreviewRequest,
-  type RestoreRequest,
-  type RollbackJobResult,
   type RollbackPreview,
-  type RollbackRequest,
-  type SwitchReleaseRequest,
-  type UndoRequest,
 } from "./rollback-job";
+export type { RestoreRequest, RollbackRequest, SwitchReleaseRequest, UndoRequest } from "./rollback-resolve";
+export type { RollbackJobResult } from "./rollback-run";
 export { startJob, type JobOutcome } from "./runner";

@@ -11,7 +11,7 @@ import { databaseSizes } from "@/lib/ops/server-backups";
 import { swapState } from "@/lib/ops/swap";
 import { connectTarget, MAINTENANCE_DB, type TargetDb } from "@/lib/ops/target";
 import { registerRecovery, type JournalRows } from "./recovery";
-import type { RollbackJobResult } from "./rollback-job";
+import type { RollbackJobResult } from "./rollback-run";
 
 // A restore, rollback, release switch or undo whose process died. The journal says how far it got; the
 // server and the filesystem say what actually happened. The rule: the swap is one transaction, so it either

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dataLossWindow, planRollback, type PlanBackup, type RollbackPlanInput } from "./rollback";
+import { dataLossWindow, planRollback, type PlanBackup, type RollbackPlanInput } from "./rollback-plan";
 
 const now = new Date("2026-11-20T12:00:00Z");
 const app: RollbackPlanInput["app"] = {
