@@ -184,7 +184,7 @@ describe("rollback jobs", () => {
     const { probeServer } = await import("@/lib/ops/server-info");
     const empty = `${shop.db}_empty`;
     const admin = adminSql();
-    await admin.unsafe(`CREATE DATABASE ${empty}`);
+    await admin`CREATE DATABASE ${admin(empty)}`;
     await admin.end();
     const server = await probeServer(target(empty));
     const { silentContext } = await import("@/lib/ops/context");

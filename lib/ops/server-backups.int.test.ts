@@ -24,8 +24,8 @@ describe("listCloneBackupsOnServer", () => {
       wildcard: `${lookalike}_backup_20260102_030405`,
       other: `${live}_old`,
     };
-    await admin.unsafe(`CREATE DATABASE ${live}`);
-    for (const n of Object.values(names)) await admin.unsafe(`CREATE DATABASE ${n}`);
+    await admin`CREATE DATABASE ${admin(live)}`;
+    for (const n of Object.values(names)) await admin`CREATE DATABASE ${admin(n)}`;
     const found = await listCloneBackupsOnServer(target(live), live);
     expect(found.map((f) => f.name)).toEqual([names.pre, names.second, names.ours, names.older]);
     for (const f of found) {
