@@ -26,6 +26,8 @@ export default defineConfig({
     url: `http://127.0.0.1:${PORT}/login`,
     timeout: 180_000,
     reuseExistingServer: false,
+    // SIGTERM, so the demo stops its app server and PostgreSQL cluster instead of leaving them running.
+    gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
     stdout: "pipe",
   },
 });
