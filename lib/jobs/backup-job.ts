@@ -117,8 +117,7 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
         dir: app.backupsDir,
         fileName: name,
         format: app.dumpFormat,
-        // A custom dump is compressed, far smaller than the database: show bytes written, not a made-up %.
-        ctx: app.dumpFormat === "custom" ? { ...ctx, progress: (done) => ctx.progress(done) } : ctx,
+        ctx,
         estimatedBytes: server.dbSizeBytes,
       });
       await finishBackup(backupId, {

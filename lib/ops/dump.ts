@@ -92,10 +92,13 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
     ownPartial = true;
     await fh.close();
 
+    // A plain dump grows to about the database's size, so that is a fair total for a progress bar; a custom
+    // dump is compressed far below it, so only the bytes written are reported (no made-up percentage).
+    const progressTotal = format === "plain" ? opts.estimatedBytes : undefined;
     ctx.phase("dumping");
     // run() only listens for a future abort; one that already happened is checked here.
     throwIfAborted(ctx);
-    await watchSize(partial, ctx, opts.estimatedBytes, () =>
+    await watchSize(partial, ctx, progressTotal, () =>
       run(opts.pgDump, pgDumpArgs(format, partial), {
         env: pgEnv(target),
         signal: ctx.signal,
@@ -117,7 +120,7 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
     const { sha256 } = check;
     const verifiedAt = new Date();
     const { size } = await fs.stat(partial);
-    ctx.progress(size, opts.estimatedBytes);
+    ctx.progress(size, progressTotal);
     await ctx.step("dump:verified", { file: opts.fileName, sizeBytes: size, sha256 });
 
     ctx.phase("finalizing");

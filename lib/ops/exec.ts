@@ -5,7 +5,7 @@ import { inheritedProcessEnv } from "@/lib/env";
 // command-injection advisories; its execFile code never did).
 
 export interface RunOptions {
-  /** Extra environment for the child. The child never inherits the dashboard's secrets: see baseEnv(). */
+  /** Extra environment for the child. The child never inherits the dashboard's secrets: see inheritedProcessEnv(). */
   env?: Record<string, string | undefined>;
   cwd?: string;
   /** Kill the process (SIGTERM, then SIGKILL 5 s later) after this long. */
@@ -46,11 +46,6 @@ export class ProcessError extends Error {
 
 const STDERR_TAIL = 8 * 1024;
 
-/** The environment every child starts from: enough to run, none of the dashboard's own variables. */
-export function baseEnv(): Record<string, string> {
-  return inheritedProcessEnv();
-}
-
 /** Runs a program and resolves with its output; rejects with ProcessError when it does not exit 0. */
 export async function run(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const result = await runUnchecked(file, args, opts);
@@ -63,7 +58,7 @@ export async function run(file: string, args: string[], opts: RunOptions = {}): 
 /** Like run(), but resolves whatever the exit status is. */
 export function runUnchecked(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const env = { ...baseEnv(), ...definedOnly(opts.env ?? {}) };
+    const env = { ...inheritedProcessEnv(), ...definedOnly(opts.env ?? {}) };
     const child: ChildProcess = spawn(file, args, {
       cwd: opts.cwd,
       env: env as NodeJS.ProcessEnv,
