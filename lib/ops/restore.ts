@@ -5,6 +5,7 @@ import { dropDatabaseIfExists } from "./clone";
 import { errorLine, plainDumpComplete, PLAIN_TRAILER, readTail, type DumpFormat } from "./dump";
 import { OpError } from "./errors";
 import { scanPlainDump } from "./plain-dump-scan";
+import { listUserTables } from "./tables";
 import { ProcessError, run } from "./exec";
 import { assertDbName, quoteIdent } from "./identifiers";
 import { connectionError } from "./server-info";
@@ -168,17 +169,10 @@ export async function tableFingerprint(target: TargetDb, db: string): Promise<Ta
   assertDbName(db);
   const sql = connectTarget(target, db);
   try {
-    const tables = await sql<{ display: string; quoted: string }[]>`
-      SELECT n.nspname || '.' || c.relname AS display, format('%I.%I', n.nspname, c.relname) AS quoted
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r'
-        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-        AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
-      ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"`;
+    const tables = await listUserTables(sql);
     const out: TableFingerprint[] = [];
     for (const t of tables) {
-      // The name was quoted by the server (format %I), which is exact for any name; postgres.js's sql()
-      // helper splits names on dots.
+      // t.quoted was quoted by the server (see listUserTables).
       const [row] = await sql.unsafe<{ rows: string; hash: string }[]>(
         `SELECT count(*)::text AS rows, md5(coalesce(string_agg(h, '' ORDER BY h COLLATE "C"), '')) AS hash
          FROM (SELECT md5(t::text) AS h FROM ${t.quoted} t) s`,

@@ -3,6 +3,7 @@ import { OpError } from "./errors";
 import { assertDbName } from "./identifiers";
 import type { LiveStats } from "./rollback-plan";
 import { connectionError } from "./server-info";
+import { listUserTables } from "./tables";
 import { connectTarget, MAINTENANCE_DB, withMaintenance, type TargetDb } from "./target";
 
 // Read-only queries on the database server for rollback: the counters and free space for the plan and the
@@ -66,14 +67,10 @@ export async function countRows(target: TargetDb, db: string): Promise<{ table: 
   assertDbName(db);
   const sql = connectTarget(target, db);
   try {
-    const tables = await sql<{ display: string; quoted: string }[]>`
-      SELECT n.nspname || '.' || c.relname AS display, format('%I.%I', n.nspname, c.relname) AS quoted
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
-      ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"`;
+    const tables = await listUserTables(sql);
     const out: { table: string; rows: number }[] = [];
     for (const t of tables) {
-      // The name was quoted by the server (format %I), exact for any name.
+      // t.quoted was quoted by the server (see listUserTables).
       const [row] = await sql.unsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM ${t.quoted}`);
       out.push({ table: t.display, rows: Number(row!.n) });
     }
@@ -89,10 +86,7 @@ export async function countRows(target: TargetDb, db: string): Promise<{ table: 
 export async function listTables(target: TargetDb, db: string): Promise<string[]> {
   const sql = connectTarget(target, db);
   try {
-    const rows = await sql<{ t: string }[]>`
-      SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'`;
-    return rows.map((r) => r.t);
+    return (await listUserTables(sql)).map((t) => t.display);
   } finally {
     await sql.end({ timeout: 5 }).catch(() => {});
   }
