@@ -17,6 +17,7 @@ import { pgEnv, type TargetDb } from "@/lib/ops/target";
 import { formatBytes } from "@/lib/format";
 import { startCluster, type Cluster } from "./lib/pg-cluster";
 import { requirePrereqs } from "./lib/prereqs";
+import { printTable } from "./lib/print-table";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -193,7 +194,7 @@ async function bench(cluster: Cluster) {
 
     console.log("");
     console.log(`Lifeboat backup benchmark — pgbench scale ${scale}, database ${formatBytes(dbBytes)}, PostgreSQL ${cluster.info.major}, fsync on, median of ${runs} run(s)`);
-    printTable(["measurement", "time", "size", "ratio", "goal"], rows);
+    printTable(["measurement", "time", "size", "ratio", "goal"], rows, new Set([1, 2]));
     // Where the dump's time goes: the median of each phase (so they need not add up to the median total).
     const phases = [...m.lbPhases].map(([name, values]) => `${name} ${secs(median(values))}`).join(" · ");
     console.log(`  ↳ ${phases}`);
@@ -261,19 +262,6 @@ function median(xs: number[]): number {
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const verdict = (met: boolean) => (met ? "met" : "NOT met");
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-
-function printTable(header: string[], rows: string[][]) {
-  const all = [header, ...rows];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? "").length)));
-  const line = (r: string[]) =>
-    r
-      .map((cell, c) => (c === 1 || c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
-      .join("  ")
-      .trimEnd();
-  console.log(line(header));
-  console.log(widths.map((w) => "─".repeat(w)).join("  "));
-  for (const r of rows) console.log(line(r));
-}
 
 main().catch((e) => {
   console.error(`bench │ failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -29,6 +29,7 @@ import { localDataDirectory } from "@/lib/ops/rollback-server";
 import { pgEnv, type TargetDb } from "@/lib/ops/target";
 import { createDemoReleases } from "./lib/demo-releases";
 import { freePort, startCluster, type Cluster } from "./lib/pg-cluster";
+import { printTable } from "./lib/print-table";
 import { requirePrereqs } from "./lib/prereqs";
 
 const args = process.argv.slice(2);
@@ -403,7 +404,7 @@ function report(results: Awaited<ReturnType<typeof benchSize>>[], major: number)
   }
   console.log("");
   console.log(`Lifeboat rollback benchmark — database downtime during a code + database rollback, PostgreSQL ${major}, fsync on, median of ${runs} run(s)`);
-  printTable(["database", "method", "total", "DB downtime (probe)", "refused/incomplete", "seed ÷ Lifeboat", "probes"], rows);
+  printTable(["database", "method", "total", "DB downtime (probe)", "refused/incomplete", "seed ÷ Lifeboat", "probes"], rows, new Set([0, 2, 3, 4, 5]));
   console.log("");
   const small = results[0];
   const big = results[results.length - 1];
@@ -447,20 +448,6 @@ const secs = (x: number) => `${(x / 1000).toFixed(2)} s`;
 const downtime = (x: number) => (x < PROBE_MS ? `< ${PROBE_MS} ms` : ms(x));
 const ms = (x: number) => (x < 1000 ? `${Math.round(x)} ms` : secs(x));
 const ratio = (a: number, b: number) => `${Math.round(a / Math.max(1, b))}×`;
-
-function printTable(header: string[], rows: string[][]) {
-  const all = [header, ...rows];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? "").length)));
-  const right = new Set([0, 2, 3, 4, 5]);
-  const line = (r: string[]) =>
-    r
-      .map((cell, c) => (right.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
-      .join("  ")
-      .trimEnd();
-  console.log(line(header));
-  console.log(widths.map((w) => "─".repeat(w)).join("  "));
-  for (const r of rows) console.log(line(r));
-}
 
 main().catch((e) => {
   console.error(`bench │ failed: ${e instanceof Error ? e.message : String(e)}`);
