@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { submitWithoutReset } from "@/components/forms/submit-without-reset";
 import { Button, type ButtonSize, type ButtonVariant } from "./button";
 import { Input } from "./field";
 
@@ -77,7 +78,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
         className="m-auto w-[calc(100%-2rem)] max-w-md rounded-lg border border-slate-200 bg-white p-0 text-left text-slate-900 shadow-xl backdrop:bg-[rgb(15_23_42/0.6)]"
       >
         {open && (
-          <form action={props.action} className="space-y-4 p-5">
+          <form onSubmit={submitWithoutReset(() => props.action)} className="space-y-4 p-5">
             <div className="space-y-1.5">
               <h2 id={titleId} className="text-base font-semibold break-words">
                 {props.title}
