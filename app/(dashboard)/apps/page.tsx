@@ -3,6 +3,8 @@ import { hasRole } from "@/lib/auth/roles";
 import { requireUser } from "@/lib/auth/session";
 import { listAppsWithStatus } from "@/lib/db/queries/apps";
 import { formatAge, formatBytes } from "@/lib/format";
+import { Badge } from "@/components/ui/badge";
+import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 
 export const dynamic = "force-dynamic";
 
@@ -28,32 +30,31 @@ export default async function AppsPage() {
           No apps yet.{hasRole(user.role, "admin") ? " Register one to take its first backup." : ""}
         </p>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="min-w-full text-sm" aria-label="Apps">
-            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+        <Table label="Apps">
+            <THead>
               <tr>
-                <th className="px-4 py-2">App</th>
-                <th className="px-4 py-2">Database</th>
-                <th className="px-4 py-2 text-right">Size</th>
-                <th className="px-4 py-2">Last backup</th>
-                <th className="px-4 py-2">Health</th>
+                <Th>App</Th>
+                <Th>Database</Th>
+                <Th align="right">Size</Th>
+                <Th>Last backup</Th>
+                <Th>Health</Th>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
+            </THead>
+            <TBody>
               {apps.map((a) => {
                 const stale = !a.lastOkBackupAt || now - a.lastOkBackupAt.getTime() > a.staleAfterHours * 3600_000;
                 return (
-                  <tr key={a.id} data-testid="app-row">
-                    <td className="px-4 py-3">
+                  <Tr key={a.id} data-testid="app-row">
+                    <Td>
                       <Link href={`/apps/${a.slug}`} className="font-semibold text-sky-800 hover:underline">
                         {a.slug}
                       </Link>
-                    </td>
-                    <td className="px-4 py-3 font-mono text-xs text-slate-600">
+                    </Td>
+                    <Td className="font-mono text-xs text-slate-600">
                       {a.dbHost}:{a.dbPort}/{a.dbName}
-                    </td>
-                    <td className="px-4 py-3 text-right tabular-nums">{formatBytes(a.dbSizeBytes)}</td>
-                    <td className="px-4 py-3">
+                    </Td>
+                    <Td align="right" className="tabular-nums">{formatBytes(a.dbSizeBytes)}</Td>
+                    <Td>
                       {a.lastBackupAt ? (
                         <span>
                           {formatAge(a.lastBackupAt)} ago ·{" "}
@@ -62,24 +63,23 @@ export default async function AppsPage() {
                       ) : (
                         <span className="text-slate-500">none</span>
                       )}
-                    </td>
-                    <td className="px-4 py-3">
+                    </Td>
+                    <Td>
                       {a.runningJobId ? (
-                        <span className="rounded-full bg-sky-50 px-2 py-0.5 text-xs font-medium text-sky-800 ring-1 ring-sky-200">job #{a.runningJobId} running</span>
+                        <Badge tone="blue">job #{a.runningJobId} running</Badge>
                       ) : stale ? (
-                        <span className="rounded-full bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-300" title={`No good backup in the last ${a.staleAfterHours}h`}>
+                        <Badge tone="yellow" title={`No good backup in the last ${a.staleAfterHours}h`}>
                           ⚠ {a.lastOkBackupAt ? `no good backup in ${a.staleAfterHours}h` : "never backed up"}
-                        </span>
+                        </Badge>
                       ) : (
-                        <span className="rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 ring-1 ring-emerald-200">backed up</span>
+                        <Badge tone="green">backed up</Badge>
                       )}
-                    </td>
-                  </tr>
+                    </Td>
+                  </Tr>
                 );
               })}
-            </tbody>
-          </table>
-        </div>
+            </TBody>
+          </Table>
       )}
     </div>
   );

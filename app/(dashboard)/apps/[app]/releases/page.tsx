@@ -8,6 +8,7 @@ import { listBackups } from "@/lib/db/queries/backups";
 import { formatAge, formatDateTime } from "@/lib/format";
 import { OpError } from "@/lib/ops/errors";
 import { listReleases } from "@/lib/ops/releases";
+import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 
 export const dynamic = "force-dynamic";
 
@@ -61,30 +62,29 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
           <RollbackDialog app={app.slug} mode="rollback" label="Roll back…" releases={dialogReleases} backups={dialogBackups} defaultRelease={previous.name} />
         )}
       </header>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="min-w-full text-sm" aria-label="Releases">
-          <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+      <Table label="Releases">
+          <THead>
             <tr>
-              <th className="px-4 py-2">Release</th>
-              <th className="px-4 py-2">Deployed</th>
-              <th className="px-4 py-2">Backups linked</th>
-              <th className="px-4 py-2" />
+              <Th>Release</Th>
+              <Th>Deployed</Th>
+              <Th>Backups linked</Th>
+              <Th />
             </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
+          </THead>
+          <TBody>
             {releases.map((r) => {
               const linked = okBackups.filter((b) => b.forRelease === r.name || b.release === r.name);
               return (
-                <tr key={r.name} data-testid="release-row" data-current={r.isCurrent ? "true" : "false"}>
-                  <td className="px-4 py-3">
+                <Tr key={r.name} data-testid="release-row" data-current={r.isCurrent ? "true" : "false"}>
+                  <Td>
                     <span className="font-mono text-slate-900">{r.name}</span>
                     {r.isCurrent && <span className="ml-2 rounded-full bg-emerald-600 px-2 py-0.5 text-xs font-semibold text-white">current</span>}
                     {!r.complete && <span className="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900">incomplete — cannot become current</span>}
-                  </td>
-                  <td className="px-4 py-3 text-slate-700" title={formatDateTime(r.mtime)}>
+                  </Td>
+                  <Td className="text-slate-700" title={formatDateTime(r.mtime)}>
                     {formatAge(r.mtime)} ago
-                  </td>
-                  <td className="px-4 py-3 text-xs text-slate-600">
+                  </Td>
+                  <Td className="text-xs text-slate-600">
                     {linked.length === 0
                       ? "—"
                       : linked.slice(0, 3).map((b) => (
@@ -92,18 +92,17 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
                             {b.name} <span className="text-slate-400">({b.forRelease === r.name ? "taken before deploying it" : "taken while current"})</span>
                           </div>
                         ))}
-                  </td>
-                  <td className="px-4 py-3 text-right">
+                  </Td>
+                  <Td align="right">
                     {canAdmin && !r.isCurrent && r.complete && (
                       <RollbackDialog app={app.slug} mode="switch_release" label="Switch to this release" tone="neutral" release={r.name} />
                     )}
-                  </td>
-                </tr>
+                  </Td>
+                </Tr>
               );
             })}
-          </tbody>
-        </table>
-      </div>
+          </TBody>
+        </Table>
     </div>
   );
 }
