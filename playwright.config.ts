@@ -3,7 +3,8 @@ import { defineConfig } from "@playwright/test";
 // e2e runs against the real demo (throwaway PostgreSQL, seeded app, releases) on its own port and dir,
 // started fresh, using the production build that `npm test` makes first. Debian's Chromium, never a
 // downloaded browser.
-const PORT = 3107;
+// LIFEBOAT_E2E_PORT lets several checkouts run their e2e side by side.
+const PORT = Number(process.env.LIFEBOAT_E2E_PORT || 3107);
 
 export default defineConfig({
   testDir: "e2e",
