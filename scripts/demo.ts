@@ -85,6 +85,14 @@ async function main() {
   lock = taken.lock;
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => void shutdown(0, sig));
   watchLaunchers((why) => void shutdown(0, why));
+  // A stop during start-up ends the cluster under queries still in flight (postgres.js then rejects with
+  // ECONNRESET from a socket): expected, not a crash. Any other stray error stops everything cleanly
+  // instead of leaving the services behind.
+  process.on("unhandledRejection", (e) => {
+    if (stopping) return;
+    console.error(`\n✖ ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    void shutdown(1, "unexpected error");
+  });
   if (taken.stale) {
     say(`A previous demo (pid ${taken.stale.pid}) ended without stopping; cleaning up after it.`);
     await stopStaleGroups(taken.stale, say);
