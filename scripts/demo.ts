@@ -17,7 +17,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { createApp, getAppBySlug, setAppEndpoints } from "@/lib/db/queries/apps";
+import { createApp, getAppBySlug } from "@/lib/db/queries/apps";
 import { closeDb } from "@/lib/db/client";
 import { migrateMetadata } from "@/lib/db/migrate";
 import { createUser, getUserByEmail } from "@/lib/db/queries/users";
@@ -25,7 +25,7 @@ import { probeServer } from "@/lib/ops/server-info";
 import { appFormSchema } from "@/lib/validation/apps";
 import { startCluster, freePort, type Cluster } from "./lib/pg-cluster";
 import { createDemoReleases } from "./lib/demo-releases";
-import { appctl, chooseDemoAppPort, demoHealthUrl, portFree, writeDemoAppEnv } from "./lib/demo-app";
+import { appctl, chooseDemoAppPort, demoHealthUrl, portFree, syncRegisteredEndpoints, writeDemoAppEnv } from "./lib/demo-app";
 import { acquireDemoLock, stopStaleGroups, type DemoLock } from "./lib/demo-lock";
 import { Supervisor, watchLaunchers, type ServiceSpec, type StopResult } from "./lib/demo-supervisor";
 import { requirePrereqs } from "./lib/prereqs";
@@ -184,9 +184,8 @@ async function main() {
       pgDumpPath: facts.pgDumpPath,
       dbSizeBytes: facts.dbSizeBytes,
     });
-  } else if (registered.healthUrl !== healthUrl || registered.dbPort !== cluster.info.port) {
+  } else if (await syncRegisteredEndpoints("shop", { dbPort: cluster.info.port, healthUrl })) {
     // The app or the cluster had to move to a free port: what Lifeboat has registered follows.
-    await setAppEndpoints(registered.id, { dbPort: cluster.info.port, healthUrl });
     say(`The shop app's registered health URL is now ${healthUrl} and its database port ${cluster.info.port}.`);
   }
   if (app.moved) say(`The demo app's port ${app.moved.from} is taken by another program; it now listens on ${app.port}.`);
@@ -231,8 +230,10 @@ async function main() {
   if (fs.existsSync(worker)) {
     startService({
       name: "worker",
-      file: path.join(root, "node_modules", ".bin", "tsx"),
-      args: ["--conditions=react-server", worker],
+      // node with tsx as a loader, not the tsx CLI: the CLI relays a signal to its node child and sends
+      // SIGKILL when the child has not acknowledged it within 30 ms — a busy worker would die mid-fencing.
+      file: process.execPath,
+      args: ["--import", "tsx", "--conditions=react-server", worker],
       env,
       onStdoutLine: (line) => console.log(`worker │ ${line}`),
       // A job in flight gets time to stop its children and record why.

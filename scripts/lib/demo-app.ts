@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { getAppBySlug, setAppEndpoints } from "@/lib/db/queries/apps";
 import { run } from "@/lib/ops/exec";
 import { freePort } from "./pg-cluster";
 
@@ -60,6 +61,17 @@ export async function chooseDemoAppPort(deployRoot: string): Promise<{ port: num
 
 export function demoHealthUrl(port: number): string {
   return `http://127.0.0.1:${port}/health`;
+}
+
+/**
+ * Makes what Lifeboat has registered for the app follow where it now is: its health URL (the app moved to
+ * a free port) and its database port (the cluster did). True when something changed.
+ */
+export async function syncRegisteredEndpoints(slug: string, now: { dbPort: number; healthUrl: string }): Promise<boolean> {
+  const app = await getAppBySlug(slug);
+  if (!app || (app.healthUrl === now.healthUrl && app.dbPort === now.dbPort)) return false;
+  await setAppEndpoints(app.id, now);
+  return true;
 }
 
 export function appctlPath(deployRoot: string): string {

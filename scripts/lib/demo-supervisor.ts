@@ -12,7 +12,7 @@ export interface ServiceSpec {
   name: string;
   file: string;
   args: string[];
-  env: NodeJS.ProcessEnv;
+  env: Record<string, string | undefined>;
   cwd?: string;
   /** Each line the service writes to stdout; without it, stdout goes to the demo's stdout. */
   onStdoutLine?: (line: string) => void;
@@ -100,7 +100,7 @@ export class Supervisor {
     if (this.entries.get(spec.name)?.service.running()) throw new Error(`${spec.name} is already running`);
     const child = spawn(spec.file, spec.args, {
       cwd: spec.cwd,
-      env: spec.env,
+      env: spec.env as NodeJS.ProcessEnv,
       // Its own process group (pgid = its pid): a Ctrl-C in the terminal reaches the demo only, which
       // then stops the services in order; and a group signal reaches the service's own children.
       detached: true,
