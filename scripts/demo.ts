@@ -64,6 +64,7 @@ let lock: DemoLock | undefined;
 let cluster: Cluster | undefined;
 let clusterStarting: Promise<Cluster> | undefined;
 let stopping = false;
+let stopStarted = 0;
 const supervisor = new Supervisor({
   onUnexpectedExit: (name, st) => {
     say(`✖ the ${name} exited unexpectedly (${st.signal ? `killed by ${st.signal}` : `exit code ${st.code}`}); stopping the demo`);
@@ -251,10 +252,12 @@ function startService(spec: ServiceSpec) {
 /** Stops, in order, whatever has been started; safe to call at any point of main(). */
 async function shutdown(exitCode: number, why?: string): Promise<void> {
   if (stopping) {
-    if (why) say(`already stopping (${why} ignored)`);
+    // A signal to the whole group arrives twice (directly and through npm): only a later one is news.
+    if (why && Date.now() - stopStarted > 1000) say(`still stopping (${why} ignored; each service is killed after its timeout)`);
     return;
   }
   stopping = true;
+  stopStarted = Date.now();
   say(`Stopping${why ? ` (${why})` : ""}…`);
   const step = async (what: string, fn: () => Promise<unknown>) => {
     try {
