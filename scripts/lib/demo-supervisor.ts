@@ -170,14 +170,16 @@ export class Supervisor {
 }
 
 /**
- * Calls `onLost` when the process that started us goes away without a signal reaching us: our parent
- * exits, or our parent is re-parented (npm or a shell above tsx was killed with SIGKILL). Linux only
- * (/proc); elsewhere it does nothing. Returns a function that stops watching.
+ * Calls `onLost` when the process that started us goes away without a signal reaching us: our parent exits
+ * (npm killed with SIGKILL), or — when our parent is only a go-between that does not pass signals on (a
+ * shell, the tsx CLI) — the process above it exits. A demo under nohup whose npm lives on is left alone.
+ * Linux only (/proc); elsewhere it does nothing. Returns a function that stops watching.
  */
 export function watchLaunchers(onLost: (why: string) => void, intervalMs = 1000): () => void {
   const parent = process.ppid;
   const grandparent = parentOf(parent);
   if (grandparent === undefined) return () => {};
+  const goBetween = isGoBetween(parent);
   const timer = setInterval(() => {
     if (process.ppid !== parent) {
       clearInterval(timer);
@@ -185,13 +187,23 @@ export function watchLaunchers(onLost: (why: string) => void, intervalMs = 1000)
       return;
     }
     const now = parentOf(parent);
-    if (now !== undefined && now !== grandparent) {
+    if (goBetween && now !== undefined && now !== grandparent) {
       clearInterval(timer);
       onLost(`the process that started it (pid ${grandparent}) exited`);
     }
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+function isGoBetween(pid: number): boolean {
+  try {
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    const name = (argv[0] ?? "").split("/").pop() ?? "";
+    return ["sh", "dash", "bash"].includes(name) || argv.slice(0, 2).some((a) => /(^|\/)tsx$|tsx\/dist\/cli/.test(a));
+  } catch {
+    return false;
+  }
 }
 
 /** The parent pid of `pid`, from /proc/<pid>/stat (field 4, after the parenthesised command name). */
