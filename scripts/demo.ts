@@ -3,11 +3,10 @@
 // an admin user — then the dashboard and the worker, printing the URL and the login. A second run reuses
 // the data.
 //
-// Stopping: SIGINT (Ctrl-C), SIGTERM or SIGHUP — to this process, to npm or tsx above it, or to the whole
-// process group — stops the dashboard, the demo app, the worker and then PostgreSQL, in that order, each
-// with a timeout and SIGKILL after it. If npm or the shell above us dies without passing a signal on, the
-// demo notices within a second and stops the same way. If a service dies on its own, the demo says so and
-// stops everything (exit code 1): a demo half running is more confusing than one that is not.
+// SIGINT (Ctrl-C), SIGTERM or SIGHUP — to this process, to npm, or to the whole group — stops the dashboard,
+// the demo app, the worker, then PostgreSQL, each with a timeout and SIGKILL after it; so does npm dying
+// without passing a signal on. A service that dies on its own stops everything (exit 1), said out loud: a
+// demo half running is more confusing than one that is not.
 //
 //   npm run demo                      build (when needed) and start on http://127.0.0.1:3000
 //   npm run demo -- --dev             next dev instead of a production build
