@@ -23,7 +23,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `node_modules/.bin/tsx --conditions=react-server scripts/demo.ts --dir .lifeboat/e2e --fresh --no-build --port ${PORT}`,
+    command: `node --import tsx --conditions=react-server scripts/demo.ts --dir .lifeboat/e2e --fresh --no-build --port ${PORT}`,
     url: `http://127.0.0.1:${PORT}/login`,
     timeout: 180_000,
     reuseExistingServer: false,

@@ -1,15 +1,20 @@
 // npm run demo: the embedded default. A throwaway PostgreSQL cluster under .lifeboat/, the metadata
 // database, a demo app "shop" (seeded database, three releases served by a tiny HTTP server, backups dir),
-// an admin user — then the dashboard, printing the URL and the login. Ctrl-C stops everything cleanly;
-// a second run reuses the data.
+// an admin user — then the dashboard and the worker, printing the URL and the login. A second run reuses
+// the data.
+//
+// SIGINT (Ctrl-C), SIGTERM or SIGHUP — to this process, to npm, or to the whole group — stops the dashboard,
+// the demo app, the worker, then PostgreSQL, each with a timeout and SIGKILL after it; so does npm dying
+// without passing a signal on. A service that dies on its own stops everything (exit 1), said out loud: a
+// demo half running is more confusing than one that is not.
 //
 //   npm run demo                      build (when needed) and start on http://127.0.0.1:3000
 //   npm run demo -- --dev             next dev instead of a production build
 //   npm run demo -- --port 3100 --dir .lifeboat/e2e --fresh --no-build     (what the e2e tests use)
-import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { createApp, getAppBySlug } from "@/lib/db/queries/apps";
 import { closeDb } from "@/lib/db/client";
@@ -17,23 +22,32 @@ import { migrateMetadata } from "@/lib/db/migrate";
 import { createUser, getUserByEmail } from "@/lib/db/queries/users";
 import { probeServer } from "@/lib/ops/server-info";
 import { appFormSchema } from "@/lib/validation/apps";
-import { startCluster, freePort } from "./lib/pg-cluster";
+import { startCluster, freePort, type Cluster } from "./lib/pg-cluster";
 import { createDemoReleases } from "./lib/demo-releases";
+import { appctl, chooseDemoAppPort, demoHealthUrl, portFree, syncRegisteredEndpoints, writeDemoAppEnv } from "./lib/demo-app";
+import { acquireDemoLock, stopStaleGroups, type DemoLock } from "./lib/demo-lock";
+import { Supervisor, watchLaunchers, type ServiceSpec, type StopResult } from "./lib/demo-supervisor";
 import { requirePrereqs } from "./lib/prereqs";
 import { seedShop } from "./lib/seed-shop";
-import { run } from "@/lib/ops/exec";
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(`--${name}`);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
+const { values: opts } = parseArgs({
+  args: process.argv.slice(2),
+  strict: true,
+  options: {
+    dir: { type: "string", default: ".lifeboat/demo" },
+    port: { type: "string" },
+    fresh: { type: "boolean", default: false },
+    dev: { type: "boolean", default: false },
+    "no-build": { type: "boolean", default: false },
+  },
+});
 
 const root = process.cwd();
-const baseDir = path.resolve(option("dir", ".lifeboat/demo"));
+const baseDir = path.resolve(opts.dir!);
+const deployRoot = path.join(baseDir, "apps", "shop");
 const ADMIN_EMAIL = "admin@lifeboat.local";
 const say = (s: string) => console.log(`lifeboat demo │ ${s}`);
+const rel = (p: string) => path.relative(root, p) || ".";
 
 interface Secrets {
   authSecret: string;
@@ -42,16 +56,66 @@ interface Secrets {
   shopPassword: string;
 }
 
+/** A reason not to start that the operator can act on; nothing was started, so nothing is stopped. */
+class Refusal extends Error {}
+
+let lock: DemoLock | undefined;
+let cluster: Cluster | undefined;
+let clusterStarting: Promise<Cluster> | undefined;
+let stopping = false;
+let stopStarted = 0;
+const supervisor = new Supervisor({
+  onUnexpectedExit: (name, st) => {
+    say(`✖ the ${name} exited unexpectedly (${st.signal ? `killed by ${st.signal}` : `exit code ${st.code}`}); stopping the demo`);
+    void shutdown(1);
+  },
+});
+
 async function main() {
   await requirePrereqs();
-  if (flag("fresh")) {
-    await stopLeftovers();
-    fs.rmSync(baseDir, { recursive: true, force: true });
+  const taken = acquireDemoLock(baseDir);
+  if (!taken.ok) {
+    const h = taken.holder;
+    throw new Refusal(
+      `Another demo is already running from ${rel(baseDir)} (pid ${h.pid}` +
+        `${h.dashboardPort ? `, http://127.0.0.1:${h.dashboardPort}` : ""}, since ${h.startedAt}).\n` +
+        `  Use that one, stop it (Ctrl-C in its terminal, or kill -TERM ${h.pid}), or start another with --dir and --port.`,
+    );
   }
-  fs.mkdirSync(baseDir, { recursive: true });
+  lock = taken.lock;
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => void shutdown(0, sig));
+  watchLaunchers((why) => void shutdown(0, why));
+  // A stop during start-up ends the cluster under queries still in flight (postgres.js then rejects with
+  // ECONNRESET from a socket): expected, not a crash. Any other stray error stops everything cleanly
+  // instead of leaving the services behind.
+  process.on("unhandledRejection", (e) => {
+    if (stopping) return;
+    console.error(`\n✖ ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    void shutdown(1, "unexpected error");
+  });
+  if (taken.stale) {
+    say(`A previous demo (pid ${taken.stale.pid}) ended without stopping; cleaning up after it.`);
+    await stopStaleGroups(taken.stale, say);
+  }
+  // Checked before anything starts: a taken port then stops nothing (another program's, or another demo's).
+  const wantedPort = opts.port ? Number(opts.port) : undefined;
+  if (opts.port && !(Number.isInteger(wantedPort) && wantedPort! > 0 && wantedPort! < 65536)) throw new Refusal(`--port ${opts.port} is not a port number`);
+  if (wantedPort && !(await portFree(wantedPort))) {
+    throw new Refusal(
+      `Port ${wantedPort} is already in use by another program, so the dashboard cannot listen there. Nothing was started.\n` +
+        `  Free it (ss -ltnp 'sport = :${wantedPort}' shows who holds it) or choose another with --port.`,
+    );
+  }
+  // Anything of this directory's still running is a leftover (we hold its lock): the app, then the cluster.
+  await appctl(deployRoot, "stop").catch((e) => say(`could not stop a leftover demo app: ${e.message}`));
+  if (opts.fresh) {
+    await stopLeftoverCluster();
+    for (const e of fs.readdirSync(baseDir)) if (path.join(baseDir, e) !== lock.file) fs.rmSync(path.join(baseDir, e), { recursive: true, force: true });
+  }
   const secrets = loadSecrets();
 
-  const cluster = await startCluster({ baseDir: path.join(baseDir, "pg"), log: say });
+  clusterStarting = startCluster({ baseDir: path.join(baseDir, "pg"), log: say });
+  cluster = await clusterStarting;
   const admin = postgres(cluster.url(), { onnotice: () => {}, max: 1 });
   const dbs = new Set((await admin<{ datname: string }[]>`SELECT datname FROM pg_database`).map((r) => r.datname));
   if (!dbs.has("lifeboat")) await admin`CREATE DATABASE lifeboat`;
@@ -85,17 +149,19 @@ async function main() {
   process.env.LIFEBOAT_SECRET_KEY = secrets.secretKey;
   await migrateMetadata(metaUrl);
 
-  const deployRoot = path.join(baseDir, "apps", "shop");
-  const appPort = await freePort();
   if (!fs.existsSync(path.join(deployRoot, "releases"))) {
     await createDemoReleases(deployRoot, ["20261101T090000Z", "20261110T090000Z", "20261120T090000Z"]);
   }
   fs.mkdirSync(path.join(deployRoot, "backups"), { recursive: true });
+  // The same port as last time, so the health URL registered with the app stays right.
+  const app = await chooseDemoAppPort(deployRoot);
+  const healthUrl = demoHealthUrl(app.port);
 
   if (!(await getUserByEmail(ADMIN_EMAIL))) {
     await createUser({ email: ADMIN_EMAIL, name: "Demo admin", password: secrets.adminPassword, role: "admin" });
   }
-  if (!(await getAppBySlug("shop"))) {
+  const registered = await getAppBySlug("shop");
+  if (!registered) {
     const input = appFormSchema.parse({
       slug: "shop",
       host: cluster.info.host,
@@ -108,7 +174,7 @@ async function main() {
       retention: "5",
       startCommand: JSON.stringify(["node", path.join(deployRoot, "bin", "appctl.mjs"), "start"]),
       stopCommand: JSON.stringify(["node", path.join(deployRoot, "bin", "appctl.mjs"), "stop"]),
-      healthUrl: `http://127.0.0.1:${appPort}/health`,
+      healthUrl,
     });
     const facts = await probeServer({ host: input.host, port: input.port, user: input.user, password: input.password, database: input.database });
     await createApp(input, {
@@ -118,15 +184,19 @@ async function main() {
       pgDumpPath: facts.pgDumpPath,
       dbSizeBytes: facts.dbSizeBytes,
     });
+  } else if (await syncRegisteredEndpoints("shop", { dbPort: cluster.info.port, healthUrl })) {
+    // The app or the cluster had to move to a free port: what Lifeboat has registered follows.
+    say(`The shop app's registered health URL is now ${healthUrl} and its database port ${cluster.info.port}.`);
   }
-  await setDemoAppEnv(deployRoot, { port: appPort, host: cluster.info.host, pgPort: cluster.info.port, password: secrets.shopPassword });
+  if (app.moved) say(`The demo app's port ${app.moved.from} is taken by another program; it now listens on ${app.port}.`);
+  writeDemoAppEnv(deployRoot, { port: app.port, host: cluster.info.host, pgPort: cluster.info.port, password: secrets.shopPassword });
   await closeDb();
 
   // The demo app itself, so a rollback visibly changes what is served.
-  const appctl = path.join(deployRoot, "bin", "appctl.mjs");
-  await run("node", [appctl, "start"], { env: demoAppEnv(deployRoot) }).catch((e) => say(`demo app did not start: ${e.message}`));
+  if (stopping) return;
+  await appctl(deployRoot, "start").catch((e) => say(`demo app did not start: ${e.message}`));
 
-  const port = Number(option("port", "")) || (await pickPort(3000));
+  const port = wantedPort ?? (await pickPort(3000));
   const env = {
     ...process.env,
     DATABASE_URL: metaUrl,
@@ -137,38 +207,86 @@ async function main() {
     NEXT_TELEMETRY_DISABLED: "1",
   };
   const nextBin = path.join(root, "node_modules", ".bin", "next");
-  if (!flag("dev") && !flag("no-build") && needsBuild()) {
+  if (!opts.dev && !opts["no-build"] && needsBuild()) {
     say("Building the dashboard (first run only; about a minute)…");
-    await waitExit(spawn(nextBin, ["build"], { stdio: "inherit", env }), "next build");
-  }
-  const web = spawn(nextBin, flag("dev") ? ["dev", "-p", String(port), "-H", "127.0.0.1"] : ["start", "-p", String(port), "-H", "127.0.0.1"], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env,
-  });
-  web.stdout!.on("data", (chunk: Buffer) => {
-    const text = chunk.toString();
-    if (/Ready|✓/.test(text)) banner(port, secrets, seeded);
-  });
-
-  let stopping = false;
-  const shutdown = async () => {
+    const build = startService({ name: "build", file: nextBin, args: ["build"], env, oneShot: true });
+    const st = await build.exited;
     if (stopping) return;
-    stopping = true;
-    say("Stopping…");
-    web.kill("SIGTERM");
-    await run("node", [appctl, "stop"], { env: demoAppEnv(deployRoot) }).catch(() => {});
-    await cluster.stop().catch(() => {});
-    say("Stopped. Data kept in " + path.relative(root, baseDir) + " (npm run demo -- --fresh to start over).");
-    process.exit(0);
-  };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
-  web.on("exit", (code) => {
-    if (!stopping) {
-      say(`the dashboard exited (code ${code})`);
-      void shutdown();
-    }
+    if (st.code !== 0) throw new Error(`next build failed (${st.signal ?? `exit ${st.code}`})`);
+  }
+  if (stopping) return;
+  startService({
+    name: "dashboard",
+    file: nextBin,
+    args: [opts.dev ? "dev" : "start", "-p", String(port), "-H", "127.0.0.1"],
+    env,
+    onStdoutLine: (line) => {
+      if (/Ready|✓/.test(line)) banner(port, secrets, seeded);
+    },
   });
+  lock.update({ dashboardPort: port });
+  // The worker runs the long operations (backups, restores, rollbacks) once scripts/worker.ts exists.
+  const worker = path.join(root, "scripts", "worker.ts");
+  if (fs.existsSync(worker)) {
+    startService({
+      name: "worker",
+      // node with tsx as a loader, not the tsx CLI: the CLI relays a signal to its node child and sends
+      // SIGKILL when the child has not acknowledged it within 30 ms — a busy worker would die mid-fencing.
+      file: process.execPath,
+      args: ["--import", "tsx", "--conditions=react-server", worker],
+      env,
+      onStdoutLine: (line) => console.log(`worker │ ${line}`),
+      // A job in flight gets time to stop its children and record why.
+      stopTimeoutMs: 30_000,
+    });
+  }
+}
+
+function startService(spec: ServiceSpec) {
+  const service = supervisor.start({ cwd: root, ...spec });
+  lock?.update({ groups: supervisor.groups() });
+  return service;
+}
+
+/** Stops, in order, whatever has been started; safe to call at any point of main(). */
+async function shutdown(exitCode: number, why?: string): Promise<void> {
+  if (stopping) {
+    // A signal to the whole group arrives twice (directly and through npm): only a later one is news.
+    if (why && Date.now() - stopStarted > 1000) say(`still stopping (${why} ignored; each service is killed after its timeout)`);
+    return;
+  }
+  stopping = true;
+  stopStarted = Date.now();
+  say(`Stopping${why ? ` (${why})` : ""}…`);
+  const step = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      const r = await fn();
+      const how = (r as StopResult | undefined)?.how;
+      if (how === "kill") say(`the ${what} did not stop after SIGTERM; killed it`);
+    } catch (e) {
+      say(`stopping the ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  await step("build", () => supervisor.stop("build"));
+  await step("dashboard", () => supervisor.stop("dashboard"));
+  await step("demo app", () => appctl(deployRoot, "stop"));
+  await step("worker", () => supervisor.stop("worker"));
+  // A rollback the worker was finishing may have started the app again.
+  await step("demo app", () => appctl(deployRoot, "stop"));
+  await step("PostgreSQL cluster", async () => {
+    const c = cluster ?? (await clusterStarting?.catch(() => undefined));
+    await c?.stop();
+  });
+  lock?.release();
+  say(`Stopped. Data kept in ${rel(baseDir)} (npm run demo -- --fresh to start over).`);
+  process.exit(exitCode);
+}
+
+async function stopLeftoverCluster() {
+  const pgData = path.join(baseDir, "pg", "data");
+  if (!fs.existsSync(path.join(pgData, "postmaster.pid"))) return;
+  const c = await startCluster({ baseDir: path.join(baseDir, "pg") }).catch(() => undefined);
+  await c?.stop().catch(() => {});
 }
 
 let bannerShown = false;
@@ -182,8 +300,8 @@ function banner(port: number, secrets: Secrets, seeded: boolean) {
       `  │  URL:       http://127.0.0.1:${port}`,
       `  │  Email:     ${ADMIN_EMAIL}`,
       `  │  Password:  ${secrets.adminPassword}`,
-      `  │  Demo app:  shop${seeded ? " (freshly seeded)" : ""} — ${path.relative(root, baseDir)}/apps/shop`,
-      "  └─ Ctrl-C stops the dashboard, the demo app and PostgreSQL",
+      `  │  Demo app:  shop${seeded ? " (freshly seeded)" : ""} — ${rel(deployRoot)}`,
+      `  └─ Ctrl-C stops the dashboard, the demo app${supervisor.groups().some((g) => g.name === "worker") ? ", the worker" : ""} and PostgreSQL`,
       "",
     ].join("\n"),
   );
@@ -203,25 +321,6 @@ function loadSecrets(): Secrets {
   return s;
 }
 
-function demoAppEnvFile(deployRoot: string) {
-  return path.join(deployRoot, "bin", "app.env.json");
-}
-
-/** The demo app's runtime settings (port, database); appctl.mjs reads them. Demo-only: holds a password. */
-async function setDemoAppEnv(deployRoot: string, v: { port: number; host: string; pgPort: number; password: string }) {
-  const file = demoAppEnvFile(deployRoot);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(
-    file,
-    JSON.stringify({ PORT: String(v.port), PGHOST: v.host, PGPORT: String(v.pgPort), PGUSER: "shop_owner", PGPASSWORD: v.password, PGDATABASE: "shop" }),
-    { mode: 0o600 },
-  );
-}
-
-function demoAppEnv(deployRoot: string): Record<string, string> {
-  return JSON.parse(fs.readFileSync(demoAppEnvFile(deployRoot), "utf8"));
-}
-
 function needsBuild(): boolean {
   const id = path.join(root, ".next", "BUILD_ID");
   if (!fs.existsSync(id)) return true;
@@ -238,32 +337,15 @@ function needsBuild(): boolean {
 }
 
 async function pickPort(preferred: number): Promise<number> {
-  const net = await import("node:net");
-  const free = await new Promise<boolean>((resolve) => {
-    const srv = net.createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(preferred, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
-  return free ? preferred : freePort();
+  return (await portFree(preferred)) ? preferred : freePort();
 }
 
-async function stopLeftovers() {
-  const ctl = path.join(baseDir, "apps", "shop", "bin", "appctl.mjs");
-  if (fs.existsSync(ctl)) await run("node", [ctl, "stop"], { env: demoAppEnv(path.join(baseDir, "apps", "shop")) }).catch(() => {});
-  const pgData = path.join(baseDir, "pg", "data");
-  if (fs.existsSync(path.join(pgData, "postmaster.pid"))) {
-    const c = await startCluster({ baseDir: path.join(baseDir, "pg") }).catch(() => undefined);
-    await c?.stop().catch(() => {});
-  }
-}
-
-function waitExit(child: ChildProcess, what: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${what} failed (exit ${code})`)))),
-  );
-}
-
-main().catch((e) => {
+main().catch(async (e) => {
+  if (stopping) return; // a stop is under way; its errors are the stop's
   console.error(`\n✖ ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
+  if (e instanceof Refusal) {
+    lock?.release();
+    process.exit(1);
+  }
+  await shutdown(1, "start failed");
 });

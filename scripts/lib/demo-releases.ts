@@ -62,31 +62,78 @@ if (!port) {
   console.error("PORT is not set");
   process.exit(2);
 }
-const sql = postgres({
-  host: process.env.PGHOST, port: Number(process.env.PGPORT || 5432), user: process.env.PGUSER,
-  password: process.env.PGPASSWORD, database: process.env.PGDATABASE,
-  max: 2, idle_timeout: 10, connect_timeout: 3, onnotice: () => {},
-  connection: { application_name: "shop-" + release },
-});
+const connect = () =>
+  postgres({
+    host: process.env.PGHOST, port: Number(process.env.PGPORT || 5432), user: process.env.PGUSER,
+    password: process.env.PGPASSWORD, database: process.env.PGDATABASE,
+    max: 2, idle_timeout: 10, connect_timeout: 3, onnotice: () => {},
+    connection: { application_name: "shop-" + release },
+  });
+let sql = connect();
 const UNHEALTHY = ${unhealthy};
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
+// A session ended by the server (pg_terminate_backend during a swap, a restart, a failover) fails the query
+// that was on it; postgres.js opens a new session for the next one. These reads are safe to repeat once.
+const SESSION_LOST = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "ECONNRESET", "EPIPE"]);
+// postgres.js 3.4 can leave a query hanging after its session was ended and reconnecting is refused
+// (seen here: terminate, then ALLOW_CONNECTIONS false). A query that has no answer in time fails, and
+// the pool is replaced so the next request starts clean.
+const QUERY_TIMEOUT_MS = 4000;
+
+async function attempt(query) {
+  const pool = sql;
+  let timer;
+  try {
+    return await Promise.race([
+      query(pool),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error("the database did not answer in time"), { code: "QUERY_TIMEOUT" })), QUERY_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (e) {
+    if (e?.code === "QUERY_TIMEOUT" && sql === pool) {
+      sql = connect();
+      pool.end({ timeout: 0 }).catch(() => {});
+    }
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function read(query) {
+  try {
+    return await attempt(query);
+  } catch (e) {
+    if (!SESSION_LOST.has(e?.code)) throw e;
+    return await attempt(query);
+  }
+}
+
 async function banner() {
-  const rows = await sql\`SELECT value FROM settings WHERE key = 'banner'\`;
+  const rows = await read((db) => db\`SELECT value FROM settings WHERE key = 'banner'\`);
   return rows[0]?.value ?? "(no banner set)";
 }
 
+function send(res, status, type, body) {
+  res.writeHead(status, { "content-type": type }).end(body);
+}
+
+// Every body is computed before the status line is written, so a failed query can still become a 503
+// (writing the headers first and failing after them crashed the server with ERR_HTTP_HEADERS_SENT).
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url ?? "/", "http://localhost");
   try {
     if (url.pathname === "/health") {
       if (UNHEALTHY) throw new Error("this release is broken on purpose");
-      await sql\`SELECT 1\`;
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok " + release + "\\n");
+      await read((db) => db\`SELECT 1\`);
+      send(res, 200, "text/plain", "ok " + release + "\\n");
     } else if (url.pathname === "/__pid") {
-      res.writeHead(200, { "content-type": "text/plain" }).end(String(process.pid));
+      send(res, 200, "text/plain", String(process.pid));
     } else if (url.pathname === "/api") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ release, banner: await banner() }));
+      const body = JSON.stringify({ release, banner: await banner() });
+      send(res, 200, "application/json", body);
     } else if (url.pathname === "/") {
       let text;
       try {
@@ -94,7 +141,7 @@ const server = http.createServer(async (req, res) => {
       } catch (e) {
         text = "database unavailable: " + e.message;
       }
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(
+      send(res, 200, "text/html; charset=utf-8",
         '<!doctype html><meta charset="utf-8"><title>shop ' + esc(release) + '</title>' +
         '<body style="font-family:system-ui;margin:3rem;border-top:8px solid ${color}">' +
         '<h1>shop</h1><p>Release <b data-testid="release">' + esc(release) + '</b></p>' +
@@ -104,7 +151,8 @@ const server = http.createServer(async (req, res) => {
       res.writeHead(404).end();
     }
   } catch (e) {
-    res.writeHead(503, { "content-type": "text/plain" }).end("unhealthy: " + e.message + "\\n");
+    if (res.headersSent) res.destroy();
+    else send(res, 503, "text/plain", "unhealthy: " + e.message + "\\n");
   }
 });
 server.listen(port, "127.0.0.1", () => console.log("shop " + release + " listening on " + port + " (pid " + process.pid + ")"));

@@ -131,6 +131,11 @@ export async function setAppDbSize(id: number, bytes: number): Promise<void> {
   await getDb().update(apps).set({ dbSizeBytes: bytes, dbSizeAt: new Date() }).where(eq(apps.id, id));
 }
 
+/** Where the app's database and health check are now (the demo's cluster and app move when a port is taken). */
+export async function setAppEndpoints(id: number, v: { dbPort: number; healthUrl: string }): Promise<void> {
+  await getDb().update(apps).set({ dbPort: v.dbPort, healthUrl: v.healthUrl, updatedAt: new Date() }).where(eq(apps.id, id));
+}
+
 export async function deleteApp(id: number): Promise<void> {
   await getDb().delete(apps).where(eq(apps.id, id));
 }
