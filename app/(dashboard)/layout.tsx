@@ -25,11 +25,13 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           <nav aria-label="Main" className="flex items-center gap-1">
             <NavLink href="/apps">Apps</NavLink>
             <NavLink href="/audit">Audit</NavLink>
+            {user.role === "admin" && <NavLink href="/users">Users</NavLink>}
+            {user.role === "admin" && <NavLink href="/tokens">Tokens</NavLink>}
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
-            <span className="hidden text-slate-300 sm:inline" data-testid="current-user">
+            <Link href="/account" className="hidden text-slate-300 hover:text-white hover:underline sm:inline" data-testid="current-user" title="Your account">
               {user.email}
-            </span>
+            </Link>
             <Badge tone={roleTone[user.role]} title={`${roleLabels[user.role]}: ${roleDescriptions[user.role]}`}>
               {roleLabels[user.role]}
             </Badge>
