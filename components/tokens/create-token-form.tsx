@@ -8,12 +8,11 @@ import { Field, Input, Select } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
 import type { ActionResult } from "@/lib/actions/result";
 import { roleDescriptions, roleLabels, type Role } from "@/lib/auth/roles";
-import { TOKEN_DAY_CHOICES } from "@/lib/validation/users";
 
 type State = ActionResult<{ id: number; name: string; token: string }> | null;
 
 /** Creates an API token (role up to the creator's, an expiry) and shows it once. */
-export function CreateTokenForm({ roles }: { roles: Role[] }) {
+export function CreateTokenForm({ roles, dayChoices }: { roles: Role[]; dayChoices: readonly number[] }) {
   const [state, action] = useActionState<State, FormData>(createTokenAction, null);
   const fieldErrors = state?.status === "invalid" ? state.fieldErrors : undefined;
   return (
@@ -33,7 +32,7 @@ export function CreateTokenForm({ roles }: { roles: Role[] }) {
         </Field>
         <Field label="Expires after" name="days" error={fieldErrors?.days}>
           <Select name="days" defaultValue="90">
-            {TOKEN_DAY_CHOICES.map((d) => (
+            {dayChoices.map((d) => (
               <option key={d} value={d}>
                 {d} days
               </option>

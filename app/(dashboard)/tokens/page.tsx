@@ -10,6 +10,7 @@ import { hasRole, isRole, ROLES, roleLabels } from "@/lib/auth/roles";
 import { requireUser } from "@/lib/auth/session";
 import { listApiTokens, type ApiTokenView } from "@/lib/db/queries/api-tokens";
 import { formatAge, formatDateTime } from "@/lib/format";
+import { TOKEN_DAY_CHOICES } from "@/lib/validation/users";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "API tokens" };
@@ -34,7 +35,7 @@ export default async function TokensPage() {
         description="For pipelines and scripts: Authorization: Bearer <token>. A token acts with its own role, never above its owner's current role."
       />
       <Card title="Create a token" description="It belongs to you; its role can be at most yours.">
-        <CreateTokenForm roles={roles} />
+        <CreateTokenForm roles={roles} dayChoices={TOKEN_DAY_CHOICES} />
       </Card>
       {tokens.length === 0 ? (
         <EmptyState title="No API tokens yet" description="Create one above, or from a shell: npm run lifeboat -- tokens add." />
