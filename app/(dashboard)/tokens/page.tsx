@@ -58,8 +58,8 @@ export default async function TokensPage() {
               const live = !t.revokedAt && !(t.expiresAt && new Date(t.expiresAt) <= now);
               return (
                 <Tr key={t.id} data-testid={`token-${t.name}`}>
-                  <Td className="font-medium break-all">{t.name}</Td>
-                  <Td muted className="break-all">
+                  <Td className="min-w-36 font-medium break-words">{t.name}</Td>
+                  <Td muted className="min-w-48 break-words">
                     {t.ownerEmail}
                   </Td>
                   <Td nowrap>{role}</Td>

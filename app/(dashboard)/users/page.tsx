@@ -48,8 +48,8 @@ export default async function UsersPage() {
             const until = waiting.get(u.email);
             return (
               <Tr key={u.id} data-testid={`user-${u.email}`}>
-                <Td>
-                  <div className="font-medium break-all">{u.email}</div>
+                <Td className="min-w-52">
+                  <div className="font-medium break-words">{u.email}</div>
                   {u.name && <div className="text-xs text-slate-500">{u.name}</div>}
                   {u.id === me.id && <div className="text-xs text-slate-500">you</div>}
                 </Td>
@@ -70,7 +70,7 @@ export default async function UsersPage() {
                   {u.lastSignInAt ? `${formatAge(u.lastSignInAt, now)} ago` : "never"}
                 </Td>
                 <Td align="right">{u.activeSessions}</Td>
-                <Td align="right">
+                <Td align="right" className="min-w-72">
                   <UserRowActions
                     userId={u.id}
                     email={u.email}
