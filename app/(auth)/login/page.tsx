@@ -39,7 +39,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
           <LoginForm next={next} notice={notice} />
         </div>
         <p className="mt-4 text-center text-xs text-slate-500">
-          No account? An admin creates one with <code className="font-mono">npm run user:add</code>.
+          No account? An admin adds you on the Users page (or with <code className="font-mono">npm run lifeboat -- users add</code>).
         </p>
       </div>
     </main>
