@@ -32,13 +32,14 @@ export default async function AccountPage() {
         }
       />
       <div className="grid gap-5 lg:grid-cols-2">
-        <Card title="Change your password" description="Your other sessions end; this one stays signed in.">
+        <Card title="Change your password" description="Your other sessions end; this one stays signed in." className="min-w-0">
           <ChangePasswordForm />
         </Card>
         <Card
           title="Where you are signed in"
           description={`A session ends ${e.LIFEBOAT_SESSION_HOURS} h after signing in, or after ${e.LIFEBOAT_SESSION_IDLE_MINUTES} min without use.`}
           padded={false}
+          className="min-w-0"
         >
           <Table label="Your sessions" className="rounded-none border-0 shadow-none">
             <THead>
@@ -53,7 +54,7 @@ export default async function AccountPage() {
               {/* Keys by position: a session id never goes to the browser. */}
               {sessions.map((s, i) => (
                 <Tr key={i}>
-                  <Td className="max-w-64 text-xs break-words">
+                  <Td className="max-w-64 min-w-40 text-xs break-words">
                     {s.id === current && (
                       <Badge tone="blue" className="mb-1">
                         This browser
