@@ -12,6 +12,9 @@ const schema = z.object({
   ),
   PG_BIN: opt(z.string()),
   LIFEBOAT_SESSION_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().min(0.1).max(12).default(12)),
+  // bcrypt cost for new password hashes; tests lower it to keep hashing fast. Below 10 is refused in production.
+  LIFEBOAT_BCRYPT_COST: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(4).max(15).default(12)),
+  LIFEBOAT_SESSION_IDLE_MINUTES: z.preprocess(emptyAsUndefined, z.coerce.number().min(1).max(720).default(30)),
   LIFEBOAT_STALE_BACKUP_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().default(24)),
   LIFEBOAT_CRASH_AT: opt(z.string()),
   LIFEBOAT_RECOVER_ON_START: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).default("1")),

@@ -11,6 +11,8 @@
 //   npm run lifeboat -- restore shop --backup ID [--yes]
 //   npm run lifeboat -- switch-release shop --release R [--yes]
 //   npm run lifeboat -- undo shop --job ID [--yes]
+//   npm run lifeboat -- users list|add|set-role|disable|enable|reset-password|unlock …   (scripts/lib/cli-users.ts)
+//   npm run lifeboat -- tokens list|add|revoke …                                         (scripts/lib/cli-tokens.ts)
 import os from "node:os";
 import { closeDb } from "@/lib/db/client";
 import { listAppsWithStatus } from "@/lib/db/queries/apps";
@@ -76,6 +78,8 @@ const commands: Record<string, (positional: string[], flags: Record<string, stri
   },
 
   ...rollbackCommands,
+  users: () => import("./lib/cli-users").then((m) => m.run(process.argv.slice(process.argv.indexOf("users") + 1))),
+  tokens: () => import("./lib/cli-tokens").then((m) => m.run(process.argv.slice(process.argv.indexOf("tokens") + 1))),
 
 };
 

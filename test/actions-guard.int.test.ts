@@ -24,7 +24,14 @@ vi.mock("@/lib/auth", () => {
   const unreachable = () => {
     throw new Error("a handler ran in the guard test: the wrapper let a refused call through");
   };
-  return { auth: unreachable, signIn: unreachable, signOut: unreachable, signInWithPassword: unreachable, handlers: { GET: unreachable, POST: unreachable } };
+  return {
+    auth: unreachable,
+    signIn: unreachable,
+    signOut: unreachable,
+    signInWithPassword: unreachable,
+    currentSessionId: unreachable,
+    handlers: { GET: unreachable, POST: unreachable },
+  };
 });
 
 const { getActionMeta, listRegisteredActions } = await import("@/lib/actions/wrapper");
@@ -80,6 +87,7 @@ describe("server actions", () => {
   it("finds the action files (the glob works)", () => {
     expect(actionFiles.length).toBeGreaterThan(0);
     expect(actionFiles).toContain("app/(auth)/login/actions.ts");
+    for (const f of ["app/(dashboard)/users/actions.ts", "app/(dashboard)/tokens/actions.ts", "app/(dashboard)/account/actions.ts"]) expect(actionFiles).toContain(f);
   });
 
   it.each(actionFiles)("%s is a \"use server\" file exporting only wrapped actions", async (file) => {

@@ -17,22 +17,25 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   return (
     <div className="min-h-screen">
       <header className="sticky top-0 z-40 bg-slate-900 text-white shadow-sm">
-        <div className="mx-auto flex h-14 max-w-7xl items-center gap-6 px-4 sm:px-6">
-          <Link href="/apps" className="flex items-center gap-2 rounded-md text-white">
+        <div className="mx-auto flex h-14 max-w-7xl items-center gap-2 px-3 sm:gap-6 sm:px-6">
+          <Link href="/apps" className="flex shrink-0 items-center gap-2 rounded-md text-white" aria-label="Lifeboat">
             <BrandMark className="size-6 text-white" />
-            <span className="text-lg font-semibold tracking-tight">Lifeboat</span>
+            <span className="hidden text-lg font-semibold tracking-tight md:inline">Lifeboat</span>
           </Link>
-          <nav aria-label="Main" className="flex items-center gap-1">
+          {/* Four links for admins do not fit 390 px beside the account controls: the row scrolls instead. */}
+          <nav aria-label="Main" className="flex min-w-0 items-center gap-0.5 overflow-x-auto sm:gap-1">
             <NavLink href="/apps">Apps</NavLink>
             <NavLink href="/audit">Audit</NavLink>
+            {user.role === "admin" && <NavLink href="/users">Users</NavLink>}
+            {user.role === "admin" && <NavLink href="/tokens">Tokens</NavLink>}
           </nav>
-          <div className="ml-auto flex items-center gap-3 text-sm">
-            <span className="hidden text-slate-300 sm:inline" data-testid="current-user">
+          <div className="ml-auto flex shrink-0 items-center gap-2 text-sm sm:gap-3">
+            <Link href="/account" className="hidden text-slate-300 hover:text-white hover:underline lg:inline" data-testid="current-user" title="Your account">
               {user.email}
-            </span>
-            <Badge tone={roleTone[user.role]} title={`${roleLabels[user.role]}: ${roleDescriptions[user.role]}`}>
-              {roleLabels[user.role]}
-            </Badge>
+            </Link>
+            <Link href="/account" title={`Your account · ${roleLabels[user.role]}: ${roleDescriptions[user.role]}`} className="rounded-full">
+              <Badge tone={roleTone[user.role]}>{roleLabels[user.role]}</Badge>
+            </Link>
             <SignOutButton />
           </div>
         </div>

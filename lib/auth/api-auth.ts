@@ -3,7 +3,7 @@ import { describeError, searchParamsToObject } from "@/lib/actions/params";
 import type { ActionResult } from "@/lib/actions/result";
 import { fieldErrorsOf, internalError, invalidMessage } from "@/lib/actions/wrapper";
 import { recordAudit, type AuditResult } from "@/lib/db/queries/audit";
-import { getTokenOwner, touchApiToken } from "@/lib/db/queries/users";
+import { checkApiToken, touchApiToken } from "@/lib/db/queries/api-tokens";
 import { isOpError } from "@/lib/ops/errors";
 import { getSessionUser, type SessionUser } from "./session";
 import { hasRole, roleLabels, type Role } from "./roles";
@@ -92,13 +92,14 @@ async function authenticate(req: Request): Promise<Who | ActionResult<never>> {
   if (header !== null) {
     // A request that sends a token is judged by the token alone, even if it also carries a cookie.
     const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    const owner = token ? await getTokenOwner(hashApiToken(token)) : undefined;
-    if (!owner || owner.user.disabled) {
-      return { status: "error", code: "unauthenticated", message: "The API token is missing, unknown or revoked." };
+    const check = token && token.length <= 200 ? await checkApiToken(hashApiToken(token)) : undefined;
+    if (!check?.ok) {
+      const why = check?.reason === "expired" ? "has expired" : check?.reason === "revoked" ? "was revoked" : "is missing or unknown";
+      return { status: "error", code: "unauthenticated", message: `The API token ${why}. Ask an admin for a new one (Tokens page or npm run lifeboat -- tokens add).` };
     }
-    await touchApiToken(owner.tokenId);
-    const { id, email, role } = owner.user;
-    return { user: { id, email, role }, via: "token", tokenName: owner.tokenName };
+    await touchApiToken(check.tokenId);
+    // The token acts with the lower of its own role and its owner's current role.
+    return { user: { id: check.user.id, email: check.user.email, role: check.role }, via: "token", tokenName: check.tokenName };
   }
   const user = await getSessionUser();
   if (!user) {

@@ -12,6 +12,8 @@ export function authConfig(): NextAuthConfig {
     // Self-hosted behind whatever proxy the team runs: the Host header is the only URL we have.
     trustHost: true,
     pages: { signIn: "/login", error: "/login" },
+    // The cookie never outlives the session's absolute end; the server-side row (lib/db/queries/sessions.ts)
+    // is what decides, on every request.
     session: { strategy: "jwt", maxAge: Math.round(env().LIFEBOAT_SESSION_HOURS * 3600) },
     providers: [],
     callbacks: {
@@ -19,13 +21,15 @@ export function authConfig(): NextAuthConfig {
         if (user) {
           token.uid = Number(user.id);
           token.role = (user as { role?: unknown }).role;
+          token.sid = (user as { sid?: unknown }).sid;
         }
         return token;
       },
       session({ session, token }) {
-        // Informational only: getSessionUser() re-reads the user row, so role changes apply at once.
+        // Informational only: getSessionUser() checks the server-side session `sid` and re-reads the user row.
         const role = isRole(token.role) ? token.role : undefined;
-        return { ...session, user: { ...session.user, id: String(token.uid ?? ""), role } };
+        const sid = typeof token.sid === "string" ? token.sid : undefined;
+        return { ...session, sid, user: { ...session.user, id: String(token.uid ?? ""), role } };
       },
     },
     logger: {

@@ -1,7 +1,12 @@
 import crypto from "node:crypto";
 import bcrypt from "bcryptjs";
+import { env } from "@/lib/env";
 
-const COST = 12;
+/** bcrypt's cost: 12 unless LIFEBOAT_BCRYPT_COST says otherwise (tests use 4); never below 10 in production. */
+function cost(): number {
+  const e = env();
+  return e.NODE_ENV === "production" ? Math.max(10, e.LIFEBOAT_BCRYPT_COST) : e.LIFEBOAT_BCRYPT_COST;
+}
 export const PASSWORD_MIN_LENGTH = 12;
 // bcrypt reads only the first 72 bytes: a longer password would silently match its own prefix.
 export const PASSWORD_MAX_BYTES = 72;
@@ -15,7 +20,7 @@ export function checkPasswordPolicy(password: string): string | null {
 }
 
 export function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, COST);
+  return bcrypt.hash(password, cost());
 }
 
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
@@ -33,6 +38,6 @@ let dummyHash: Promise<string> | undefined;
  * password and response times do not reveal which accounts exist.
  */
 export function dummyPasswordHash(): Promise<string> {
-  dummyHash ??= bcrypt.hash(crypto.randomBytes(16).toString("hex"), COST);
+  dummyHash ??= bcrypt.hash(crypto.randomBytes(16).toString("hex"), cost());
   return dummyHash;
 }

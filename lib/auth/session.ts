@@ -1,8 +1,9 @@
 import { redirect } from "next/navigation";
 import { cache } from "react";
-import { getUserById } from "@/lib/db/queries/users";
-import { auth } from "./index";
-import { FORBIDDEN_DIGEST_PREFIX, hasRole, isRole, roleLabels, type Role } from "./roles";
+import { checkSession } from "@/lib/db/queries/sessions";
+import { env } from "@/lib/env";
+import { currentSessionId } from "./index";
+import { FORBIDDEN_DIGEST_PREFIX, hasRole, roleLabels, type Role } from "./roles";
 
 export interface SessionUser {
   id: number;
@@ -11,16 +12,15 @@ export interface SessionUser {
 }
 
 /**
- * The signed-in user, or null. The session cookie only says who; the role and the disabled flag come
- * from the users table on every request, so demoting or disabling someone takes effect at once.
+ * The signed-in user, or null. The cookie only names a server-side session; that row must be unrevoked,
+ * within its absolute lifetime and its idle timeout, and its user enabled — checked on every request, so
+ * sign-out, "sign out everywhere", a password change, a role change or disabling apply at once.
  */
 export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
-  const session = await auth();
-  const id = Number((session?.user as { id?: string } | undefined)?.id);
-  if (!Number.isInteger(id) || id <= 0) return null;
-  const user = await getUserById(id);
-  if (!user || user.disabled || !isRole(user.role)) return null;
-  return { id: user.id, email: user.email, role: user.role };
+  const sid = await currentSessionId();
+  if (!sid) return null;
+  const check = await checkSession(sid, env().LIFEBOAT_SESSION_IDLE_MINUTES);
+  return check.ok ? check.user : null;
 });
 
 /**

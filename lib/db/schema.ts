@@ -45,18 +45,48 @@ export const users = pgTable("users", {
   role: roleEnum().notNull().default("viewer"),
   disabled: boolean().notNull().default(false),
   createdAt: tstz().notNull().defaultNow(),
+  lastSignInAt: tstz(),
 });
 export type User = typeof users.$inferSelect;
 
-/** Failed logins, for throttling. Old rows are pruned on each login attempt. */
-export const loginFailures = pgTable(
-  "login_failures",
+/**
+ * Server-side sign-in sessions. The Auth.js JWT carries only `id`; every request re-reads this row, so a
+ * revoked, expired (absolute) or idle session is refused even while its cookie is still valid.
+ */
+export const sessions = pgTable(
+  "sessions",
   {
-    id: bigserial({ mode: "number" }).primaryKey(),
-    email: text().notNull(),
-    at: tstz().notNull().defaultNow(),
+    id: text().primaryKey(),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: tstz().notNull().defaultNow(),
+    lastSeenAt: tstz().notNull().defaultNow(),
+    /** Absolute end: sign-in time + LIFEBOAT_SESSION_HOURS, never moved. */
+    expiresAt: tstz().notNull(),
+    revokedAt: tstz(),
+    revokedReason: text(),
+    userAgent: text(),
+    ip: text(),
   },
-  (t) => [index().on(t.email, t.at)],
+  (t) => [index().on(t.userId)],
+);
+export type Session = typeof sessions.$inferSelect;
+
+/**
+ * Sign-in throttling: one row per key ("account:<email>", "client:<ip>", "device:<nonce>"). Each failure
+ * pushes blocked_until further out (exponential, capped); `email` lets an unlock or a reset clear them.
+ */
+export const signInThrottle = pgTable(
+  "sign_in_throttle",
+  {
+    key: text().primaryKey(),
+    email: text(),
+    failures: integer().notNull().default(0),
+    lastFailureAt: tstz().notNull().defaultNow(),
+    blockedUntil: tstz(),
+  },
+  (t) => [index().on(t.email)],
 );
 
 export const apiTokens = pgTable("api_tokens", {
@@ -68,6 +98,12 @@ export const apiTokens = pgTable("api_tokens", {
   tokenHash: text().notNull().unique(),
   createdAt: tstz().notNull().defaultNow(),
   lastUsedAt: tstz(),
+  /** At most the owner's role; null (tokens made before roles) acts with the owner's role. */
+  role: roleEnum(),
+  /** null only for tokens made before expiry existed. */
+  expiresAt: tstz(),
+  revokedAt: tstz(),
+  createdBy: integer().references(() => users.id, { onDelete: "set null" }),
 });
 export type ApiToken = typeof apiTokens.$inferSelect;
 
