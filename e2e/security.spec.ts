@@ -73,6 +73,18 @@ test("settings refuse a file as backups directory and a changed host without the
   await expect(page.getByText("/etc/passwd is a file. The backups directory must be a directory.", { exact: true })).toBeVisible();
   await expect(page.getByText(/^Type the password again/)).toBeVisible();
   await shoot(page, "settings-refused");
+
+  // A new app named like a page, on PostgreSQL's own database: refused field by field, nothing registered.
+  await page.goto("/apps/new");
+  await page.getByLabel("Name", { exact: true }).fill("new");
+  await page.getByLabel("Host", { exact: true }).fill("127.0.0.1");
+  await page.getByLabel("User", { exact: true }).fill("someone");
+  await page.getByLabel("Database name", { exact: true }).fill("template1");
+  await page.getByLabel("Backups directory", { exact: true }).fill(path.join(ROOT, "backups"));
+  await page.getByRole("button", { name: "Test connection and save" }).click();
+  await expect(page.getByText(/^"new" is reserved/)).toBeVisible();
+  await expect(page.getByText(/^template1 is a PostgreSQL system database/)).toBeVisible();
+  await shoot(page, "new-app-refused");
 });
 
 test("an invalid release name is listed as invalid and never the default target; an outside current is repaired", async ({ page }) => {

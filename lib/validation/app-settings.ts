@@ -3,8 +3,7 @@ import { env } from "@/lib/env";
 import { checkConfiguredDir, type DirPurpose } from "@/lib/ops/dir-check";
 import {
   appFormSchema,
-  RESERVED_SLUGS,
-  reservedSlugMessage,
+  newAppFormSchema,
   RETYPE_PASSWORD_MESSAGE,
   sameConnection,
   type AppFormInput,
@@ -51,13 +50,12 @@ export function isMetadataDatabase(conn: ConnectionParts, metadataUrl = env().DA
  * through the action wrapper as "invalid", before any connection is made.
  */
 export function appSettingsSchema(opts: { mode: "create" | "update" | "test"; lookupStored: StoredConnectionLookup }) {
-  return appFormSchema.transform(async (v, ctx): Promise<CheckedAppSettings> => {
+  return (opts.mode === "create" ? newAppFormSchema : appFormSchema).transform(async (v, ctx): Promise<CheckedAppSettings> => {
     let problems = 0;
     const issue = (field: string, message: string) => {
       problems++;
       ctx.addIssue({ code: "custom", path: [field], message });
     };
-    if (opts.mode === "create" && RESERVED_SLUGS.has(v.slug)) issue("slug", reservedSlugMessage(v.slug));
 
     const resolvedNotes: string[] = [];
     const dirs: [keyof AppFormInput & ("deployRoot" | "backupsDir" | "commandCwd"), DirPurpose][] = [

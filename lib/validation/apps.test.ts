@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isMetadataDatabase } from "./app-settings";
-import { appFormSchema, RESERVED_SLUGS, sameConnection } from "./apps";
+import { appFormSchema, newAppFormSchema, RESERVED_SLUGS, sameConnection } from "./apps";
 
 const base = { slug: "shop", host: "127.0.0.1", port: "5432", user: "shop_owner", backupsDir: "/srv/backups" };
 
@@ -33,6 +33,16 @@ function staticSegments(dir: string): string[] {
 }
 
 describe("reserved app names", () => {
+  it("are refused when registering, together with the other field errors", () => {
+    const r = newAppFormSchema.safeParse({ ...base, slug: "new", database: "template1" });
+    expect(r.error?.issues.map((i) => i.path[0]).sort()).toEqual(["database", "slug"]);
+    expect(r.error?.issues.find((i) => i.path[0] === "slug")?.message).toContain("reserved");
+  });
+
+  it("still name an app registered before the rule, so it can be backed up and edited", () => {
+    expect(appFormSchema.safeParse({ ...base, slug: "new", database: "shop" }).success).toBe(true);
+  });
+
   it("reserves every static route segment next to /apps/[app] and at the top level", () => {
     const segments = [...staticSegments("app/(dashboard)/apps"), ...staticSegments("app"), ...staticSegments("app/(dashboard)/apps/[app]")];
     expect(segments).toContain("new");

@@ -148,9 +148,8 @@ function resolveConnection<T extends { url?: string; host?: string; port?: numbe
 }
 
 /** The app form, for registering and for editing (an empty password on edit keeps the stored one). */
-export const appFormSchema = z
-  .object({ slug: slugSchema, ...connectionShape, ...settingsShape })
-  .transform((v, ctx) => {
+const appForm = (slug: z.ZodType<string, string>) =>
+  z.object({ slug, ...connectionShape, ...settingsShape }).transform((v, ctx) => {
     const conn = resolveConnection(v, ctx);
     if (conn === z.NEVER) return z.NEVER;
     const backupsDir = v.backupsDir ?? (v.deployRoot ? path.join(v.deployRoot, "backups") : undefined);
@@ -161,6 +160,11 @@ export const appFormSchema = z
     const { url: _url, host: _h, port: _p, user: _u, password: _pw, database: _d, ...settings } = v;
     return { ...settings, ...conn, backupsDir };
   });
+export const appFormSchema = appForm(slugSchema);
+/** Registering: also refuses names that are, or could become, Lifeboat's own pages. */
+export const newAppFormSchema = appForm(
+  slugSchema.refine((s) => !RESERVED_SLUGS.has(s), { error: (issue) => reservedSlugMessage(String(issue.input)) }),
+);
 export type AppFormInput = z.output<typeof appFormSchema>;
 
 export const appRefSchema = z.object({ app: slugSchema });
