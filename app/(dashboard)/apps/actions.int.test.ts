@@ -126,7 +126,7 @@ describe("finding 10: settings that refuse danger", () => {
   });
 
   it("refuses Lifeboat's own metadata database", async () => {
-    const meta = new URL(process.env.DATABASE_URL!).pathname.slice(1);
+    const meta = new URL((await import("@/lib/env")).env().DATABASE_URL!).pathname.slice(1);
     const r = await actions.testConnectionAction(form({ slug: "inventory", database: meta, password: p().password }));
     expect(r).toMatchObject({ status: "invalid", fieldErrors: { database: [expect.stringContaining("metadata database")] } });
   });
