@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { expect, test } from "@playwright/test";
@@ -13,6 +14,8 @@ test("admin registers an app, backs up with both methods, and sees it all audite
   await page.getByRole("link", { name: "Register app" }).click();
   await page.getByLabel("Name", { exact: true }).fill("inventory");
   await page.getByLabel(/Connection URL/).fill(shopUrl());
+  // Settings refuse a directory that does not exist: the operator creates it first, private to Lifeboat.
+  fs.mkdirSync(path.resolve(".lifeboat/e2e/apps/inventory-backups"), { recursive: true, mode: 0o700 });
   await page.getByLabel("Backups directory", { exact: true }).fill(path.resolve(".lifeboat/e2e/apps/inventory-backups"));
   await page.getByRole("button", { name: "Test connection and save" }).click();
   await expect(page).toHaveURL(/\/apps\/inventory$/);

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useActionState, useEffect } from "react";
+import { useActionState, useEffect, useState } from "react";
 import { createAppAction, testConnectionAction, updateAppAction } from "@/app/(dashboard)/apps/actions";
 import { submitWithoutReset } from "@/components/forms/submit-without-reset";
 import type { ActionResult } from "@/lib/actions/result";
@@ -25,6 +25,7 @@ export interface AppFormValues {
   stopCommand: string;
   startCommand: string;
   healthUrl: string;
+  commandCwd: string;
   commandTimeoutSec: number;
   healthTimeoutSec: number;
 }
@@ -39,7 +40,10 @@ export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Pa
   useEffect(() => {
     if (mode === "create" && state?.status === "ok" && state.data.slug) router.push(`/apps/${state.data.slug}`);
   }, [mode, state, router]);
-  const err = (f: string) => (state?.status === "invalid" ? state.fieldErrors[f]?.join(", ") : undefined);
+  // Field errors of whichever button was pressed last: saving and testing are checked by the same rules.
+  const [lastIntent, setLastIntent] = useState<"save" | "test">("save");
+  const last = lastIntent === "test" ? testState : state;
+  const err = (f: string) => (last?.status === "invalid" ? last.fieldErrors[f]?.join(", ") : undefined);
   const v = values ?? {};
 
   // Help and errors sit outside the <label> so the field's accessible name is just its label.
@@ -56,14 +60,18 @@ export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Pa
 
   return (
     <form
-      onSubmit={submitWithoutReset((submitter) => (submitter?.getAttribute("value") === "test" ? test : save))}
+      onSubmit={submitWithoutReset((submitter) => {
+        const intent = submitter?.getAttribute("value") === "test" ? "test" : "save";
+        setLastIntent(intent);
+        return intent === "test" ? test : save;
+      })}
       className="space-y-6"
       aria-label={mode === "create" ? "Register app" : "App settings"}
     >
       <fieldset className="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2">
         <legend className="px-1 text-sm font-semibold text-slate-900">App</legend>
         {field("slug", "Name", <input name="slug" defaultValue={v.slug} readOnly={mode === "edit"} required className={input} placeholder="shop" />, "lower-case letters, digits and '-'")}
-        {field("deployRoot", "Deploy root (optional)", <input name="deployRoot" defaultValue={v.deployRoot} className={input} placeholder="/opt/shop" />, "holds releases/ and current → releases/<name>")}
+        {field("deployRoot", "Deploy root (optional)", <input name="deployRoot" defaultValue={v.deployRoot} className={input} placeholder="/opt/shop" />, "an existing directory holding releases/ and current → releases/<name>; symlinks are resolved")}
       </fieldset>
 
       <fieldset className="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2">
@@ -78,14 +86,16 @@ export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Pa
           "password",
           "Password",
           <input name="password" type="password" className={input} autoComplete="new-password" placeholder={mode === "edit" ? "leave empty to keep the stored one" : ""} />,
-          "stored encrypted; never sent back to the browser",
+          mode === "edit"
+            ? "stored encrypted; never sent back to the browser. The stored one is used only while host, port, user and database stay the same."
+            : "stored encrypted; never sent back to the browser",
         )}
         {field("database", "Database name", <input name="database" defaultValue={v.database} className={input} />)}
       </fieldset>
 
       <fieldset className="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-3">
         <legend className="px-1 text-sm font-semibold text-slate-900">Backups</legend>
-        {field("backupsDir", "Backups directory", <input name="backupsDir" defaultValue={v.backupsDir} className={input} placeholder="<deploy root>/backups" />)}
+        {field("backupsDir", "Backups directory", <input name="backupsDir" defaultValue={v.backupsDir} className={input} placeholder="<deploy root>/backups" />, "an existing directory only Lifeboat's user can write to; symlinks are resolved")}
         {field(
           "defaultMethod",
           "Default method",
@@ -119,6 +129,7 @@ export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Pa
         {field("stopCommand", "Stop command", <input name="stopCommand" defaultValue={v.stopCommand} className={`${input} font-mono`} placeholder='["docker","compose","stop"]' />, "a JSON array of arguments; no shell")}
         {field("startCommand", "Start command", <input name="startCommand" defaultValue={v.startCommand} className={`${input} font-mono`} placeholder='["docker","compose","up","-d"]' />)}
         {field("healthUrl", "Health URL (optional)", <input name="healthUrl" defaultValue={v.healthUrl} className={input} placeholder="http://127.0.0.1:3000/health" />)}
+        {field("commandCwd", "Working directory (optional)", <input name="commandCwd" defaultValue={v.commandCwd} className={`${input} font-mono`} placeholder="/opt/shop/current" />, "where the stop and start commands run; an existing directory")}
         {field("commandTimeoutSec", "Command timeout (s)", <input name="commandTimeoutSec" defaultValue={v.commandTimeoutSec ?? 120} inputMode="numeric" className={input} />)}
         <input type="hidden" name="healthTimeoutSec" value={v.healthTimeoutSec ?? 30} />
       </fieldset>

@@ -68,7 +68,7 @@ export function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
 export function invalidMessage(fieldErrors: Record<string, string[]>): string {
   const parts = Object.entries(fieldErrors)
     .slice(0, 3)
-    .map(([k, msgs]) => (k === "_form" ? msgs[0] : `${k}: ${msgs[0]}`));
+    .map(([k, msgs]) => (k === "_form" ? msgs[0] : `${k}: ${msgs[0]?.replace(/\.$/, "")}`));
   const more = Object.keys(fieldErrors).length > 3 ? " …" : "";
   return `Nothing was done. Fix ${parts.join("; ")}${more}.`;
 }

@@ -30,6 +30,3 @@ export function hasRole(userRole: Role | string | null | undefined, needed: Role
 export function roleBelow(role: Role): Role | null {
   return ROLES[rank[role] - 1] ?? null;
 }
-
-/** Marks the error requireUser() throws; app/(dashboard)/error.tsx shows it as "this page needs the X role". */
-export const FORBIDDEN_DIGEST_PREFIX = "LIFEBOAT_FORBIDDEN:";

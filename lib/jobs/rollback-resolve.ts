@@ -6,7 +6,7 @@ import { getJob, getLatestChangeJob, getRunningJob } from "@/lib/db/queries/jobs
 import { OpError } from "@/lib/ops/errors";
 import { resolveInside } from "@/lib/ops/paths";
 import { assertSwitchable, listReleases, readCurrentRelease } from "@/lib/ops/releases";
-import type { RollbackKind } from "@/lib/ops/rollback-plan";
+import { defaultRollbackTarget, type RollbackKind } from "@/lib/ops/rollback-plan";
 import { connectTarget, MAINTENANCE_DB, type TargetDb } from "@/lib/ops/target";
 import { tryLockApp } from "./lock";
 import type { RollbackJobResult } from "./rollback-run";
@@ -77,9 +77,8 @@ export async function resolveRollback(req: Omit<RollbackRequest, "actor">): Prom
   if (!current) throw new OpError("no_current", `${root}/current does not point at a release. Use "Switch to this release" to pick one.`);
   let target = req.targetRelease;
   if (!target) {
-    const i = releases.findIndex((r) => r.name === current);
-    target = (i >= 0 ? releases.slice(i + 1) : releases).find((r) => r.complete && r.name !== current)?.name;
-    if (!target) throw new OpError("no_previous_release", `There is no complete release older than ${current} to roll back to.`);
+    target = defaultRollbackTarget(releases, current) ?? undefined;
+    if (!target) throw new OpError("no_previous_release", `There is no complete release with a valid name older than ${current} to roll back to.`);
   }
   if (target === current) throw new OpError("already_current", `${target} is already the current release. To restore only the database, use "Restore database" on a backup.`);
   await assertSwitchable(root, target);

@@ -19,25 +19,77 @@ export const RELEASE_COMPLETE_MARKER = ".lifeboat-release-complete";
 const CURRENT = "current";
 const TEMP_LINK = /^current\.tmp-[0-9a-f]{8,32}$/;
 
+// Release names: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 200 characters,
+// no "..": a timestamp (20250530103000), a version (v1.4.2), a commit (a1b2c3d). Anything else (a space, a
+// leading dot, a quote) is listed as invalid: it can never become current, so it is never a default target.
+const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+/** Why `name` cannot be a release, or null when it can. */
+export function releaseNameProblem(name: string): string | null {
+  if (name === CURRENT || TEMP_LINK.test(name)) return "it is a name Lifeboat uses for the current link";
+  if (name.startsWith(".")) return "it starts with a dot (a hidden directory)";
+  if (name.includes("..")) return 'it contains ".."';
+  if (!RELEASE_NAME.test(name)) return "release names may only use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 200)";
+  return null;
+}
+
 export interface ReleaseInfo {
   name: string;
   /** When the deploy finished (the marker's mtime), else the directory's mtime. */
   mtime: Date;
   complete: boolean;
   isCurrent: boolean;
+  /** Null for a usable name; otherwise why this directory can never become current (see releaseNameProblem). */
+  invalid: string | null;
 }
 
-/** The release `current` points at (its directory name under releases/), or null when there is none. */
-export async function readCurrentRelease(deployRoot: string): Promise<string | null> {
+/**
+ * What `current` is: a link to a release directory under releases/ (`release`), a link to anywhere else
+ * (`outside`: another directory, a path outside the deploy root), not a symlink, or missing.
+ */
+export type CurrentLink =
+  | { state: "release"; name: string; target: string }
+  | { state: "outside"; target: string }
+  | { state: "not_symlink" }
+  | { state: "none" };
+
+export async function readCurrentLink(deployRoot: string): Promise<CurrentLink> {
+  const root = path.resolve(deployRoot);
+  const link = path.join(root, CURRENT);
+  let target: string;
   try {
-    const target = await fs.readlink(path.join(deployRoot, CURRENT));
-    return path.basename(target);
-  } catch {
-    return null;
+    target = await fs.readlink(link);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EINVAL") return { state: "not_symlink" };
+    return { state: "none" };
   }
+  const releasesDir = path.join(root, "releases");
+  const abs = path.resolve(root, target);
+  const name = path.basename(abs);
+  let inside = path.dirname(abs) === releasesDir;
+  if (!inside) {
+    // An absolute link through another spelling of the deploy root (a symlinked parent) still counts.
+    const [realParent, realReleases] = await Promise.all([
+      fs.realpath(path.dirname(abs)).catch(() => null),
+      fs.realpath(releasesDir).catch(() => null),
+    ]);
+    inside = realParent !== null && realParent === realReleases;
+  }
+  if (!inside) return { state: "outside", target };
+  return { state: "release", name, target };
 }
 
-/** Every directory in releases/, newest first (by the time its deploy finished, then by name). */
+/**
+ * The release `current` points at (its directory name under releases/), or null when there is none —
+ * also when `current` points outside releases/: that is not a release, whatever its last path component.
+ */
+export async function readCurrentRelease(deployRoot: string): Promise<string | null> {
+  const link = await readCurrentLink(deployRoot);
+  return link.state === "release" ? link.name : null;
+}
+
+/** Every directory in releases/, newest first (by the time its deploy finished, then by name), invalid names included. */
 export async function listReleases(deployRoot: string): Promise<ReleaseInfo[]> {
   const root = assertAbsoluteRoot(deployRoot, "deploy root");
   const dir = path.join(root, "releases");
@@ -48,10 +100,10 @@ export async function listReleases(deployRoot: string): Promise<ReleaseInfo[]> {
   const current = await readCurrentRelease(root);
   const out: ReleaseInfo[] = [];
   for (const e of entries) {
-    if (!e.isDirectory() || e.name.startsWith(".")) continue;
+    if (!e.isDirectory()) continue;
     const stat = await fs.stat(path.join(dir, e.name));
     const marker = await markerStat(path.join(dir, e.name));
-    out.push({ name: e.name, mtime: marker?.mtime ?? stat.mtime, complete: !!marker, isCurrent: e.name === current });
+    out.push({ name: e.name, mtime: marker?.mtime ?? stat.mtime, complete: !!marker, isCurrent: e.name === current, invalid: releaseNameProblem(e.name) });
   }
   return out.sort((a, b) => b.mtime.getTime() - a.mtime.getTime() || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
 }

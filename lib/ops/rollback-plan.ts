@@ -6,6 +6,29 @@ import type { DbStats } from "./server-backups";
 
 export type RollbackKind = "rollback" | "restore" | "switch_release" | "undo";
 
+// ─── the default target (pure) ──────────────────────────────────────────────────────────────────────────────
+
+export interface TargetCandidate {
+  name: string;
+  complete: boolean;
+  isCurrent: boolean;
+  /** Null for a valid release name; see releaseNameProblem in lib/ops/releases.ts. */
+  invalid: string | null;
+}
+
+/**
+ * The release a rollback goes back to when none is named: the newest complete release with a valid name
+ * that is older than current (releases come newest first, as listReleases gives them). None when current is
+ * unknown (not a release, or pointing outside releases/): a rollback from an unknown state is not guessed.
+ * Invalid and incomplete releases are skipped, never chosen, so they cannot block a rollback.
+ */
+export function defaultRollbackTarget(releases: readonly TargetCandidate[], current: string | null): string | null {
+  if (!current) return null;
+  const i = releases.findIndex((r) => r.name === current);
+  const older = i >= 0 ? releases.slice(i + 1) : releases;
+  return older.find((r) => r.complete && r.invalid === null && !r.isCurrent && r.name !== current)?.name ?? null;
+}
+
 // ─── the plan (pure) ──────────────────────────────────────────────────────────────────────────────────────
 
 export interface PlanBackup {

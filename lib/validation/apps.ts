@@ -7,10 +7,23 @@ import { isValidDbName } from "@/lib/ops/identifiers";
 const emptyAsUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const optional = <T extends z.ZodTypeAny>(s: T) => z.preprocess(emptyAsUndefined, s.optional());
 
+/**
+ * Names an app cannot have: each would be hidden by a route (`/apps/new`) or be mistaken for one (`api`,
+ * `settings`, …). test: lib/validation/apps.test.ts walks app/ and fails when a route segment is missing here.
+ */
+export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
+  "new", "edit", "settings", "releases", "backups", "jobs", "api", "audit", "users", "tokens", "login", "logout",
+  "signin", "signout", "auth", "admin", "apps", "account", "static", "public", "assets", "favicon", "health",
+]);
+
+/** The format of an app's name. Refers to apps that exist; registering one also refuses RESERVED_SLUGS. */
 export const slugSchema = z
   .string()
   .trim()
   .regex(/^[a-z][a-z0-9-]{1,39}$/, "2–40 characters: lower-case letters, digits and '-', starting with a letter");
+
+export const reservedSlugMessage = (slug: string) =>
+  `"${slug}" is reserved: it is (or could become) a page of Lifeboat, so the app's pages would be hidden. Choose another name.`;
 
 const hostSchema = z
   .string()
@@ -20,10 +33,17 @@ const userSchema = z
   .string()
   .trim()
   .regex(/^[A-Za-z_][A-Za-z0-9_.@-]{0,62}$/, "letters, digits, _ . @ -, at most 63 characters");
+/** PostgreSQL's own databases: backing one up as an app, or swapping it in a rollback, is never meant. */
+export const SYSTEM_DATABASES: ReadonlySet<string> = new Set(["postgres", "template0", "template1"]);
 const dbNameSchema = z
   .string()
   .trim()
-  .refine(isValidDbName, "lower-case letters, digits and _, starting with a letter or _, at most 63 bytes");
+  .refine(isValidDbName, "lower-case letters, digits and _, starting with a letter or _, at most 63 bytes")
+  .superRefine((d, ctx) => {
+    if (SYSTEM_DATABASES.has(d)) {
+      ctx.addIssue({ code: "custom", message: `${d} is a PostgreSQL system database, not an app's database: a rollback would rename or replace it. Use the app's own database.` });
+    }
+  });
 const absPath = z
   .string()
   .trim()
@@ -128,9 +148,8 @@ function resolveConnection<T extends { url?: string; host?: string; port?: numbe
 }
 
 /** The app form, for registering and for editing (an empty password on edit keeps the stored one). */
-export const appFormSchema = z
-  .object({ slug: slugSchema, ...connectionShape, ...settingsShape })
-  .transform((v, ctx) => {
+const appForm = (slug: z.ZodType<string, string>) =>
+  z.object({ slug, ...connectionShape, ...settingsShape }).transform((v, ctx) => {
     const conn = resolveConnection(v, ctx);
     if (conn === z.NEVER) return z.NEVER;
     const backupsDir = v.backupsDir ?? (v.deployRoot ? path.join(v.deployRoot, "backups") : undefined);
@@ -141,6 +160,29 @@ export const appFormSchema = z
     const { url: _url, host: _h, port: _p, user: _u, password: _pw, database: _d, ...settings } = v;
     return { ...settings, ...conn, backupsDir };
   });
+export const appFormSchema = appForm(slugSchema);
+/** Registering: also refuses names that are, or could become, Lifeboat's own pages. */
+export const newAppFormSchema = appForm(
+  slugSchema.refine((s) => !RESERVED_SLUGS.has(s), { error: (issue) => reservedSlugMessage(String(issue.input)) }),
+);
 export type AppFormInput = z.output<typeof appFormSchema>;
 
 export const appRefSchema = z.object({ app: slugSchema });
+
+export interface ConnectionParts {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+}
+
+/**
+ * Whether two connections go to the same place as the same role. The stored password may only be used for
+ * exactly the stored connection: anything else would send it to a host it was never meant for.
+ */
+export function sameConnection(a: ConnectionParts, b: ConnectionParts): boolean {
+  return a.host.toLowerCase() === b.host.toLowerCase() && Number(a.port) === Number(b.port) && a.user === b.user && a.database === b.database;
+}
+
+export const RETYPE_PASSWORD_MESSAGE =
+  "Type the password again: the host, port, user or database changed, and the stored password is only ever sent to the connection it was saved for.";

@@ -6,12 +6,18 @@ import { defineAction } from "@/lib/actions/wrapper";
 import { env } from "@/lib/env";
 import { OpError } from "@/lib/ops/errors";
 import { probeServer } from "@/lib/ops/server-info";
-import { appFormSchema, type AppFormInput } from "@/lib/validation/apps";
+import { appSettingsSchema, type CheckedAppSettings, type StoredConnectionLookup } from "@/lib/validation/app-settings";
+
+/** The stored connection of an app with this name, for appSettingsSchema's stored-password rule. */
+const lookupStored: StoredConnectionLookup = async (slug) => {
+  const existing = await getAppBySlug(slug);
+  return existing ? getAppTarget(existing.id) : null;
+};
 
 /** Connects with the given settings and says what it found; nothing is saved when this fails. */
-async function probe(input: AppFormInput, password: string | undefined): Promise<{ facts: ServerFacts; summary: string }> {
+async function probe(input: CheckedAppSettings): Promise<{ facts: ServerFacts; summary: string }> {
   const info = await probeServer(
-    { host: input.host, port: input.port, user: input.user, password, database: input.database },
+    { host: input.host, port: input.port, user: input.user, password: input.connectPassword, database: input.database },
     env().PG_BIN,
   );
   const facts: ServerFacts = {
@@ -26,20 +32,21 @@ async function probe(input: AppFormInput, password: string | undefined): Promise
     (info.canCreateDb || info.isSuperuser
       ? "The role may create databases (clone backups and rollbacks work). "
       : `The role may NOT create databases: clone backups and database rollbacks need ALTER USER "${input.user}" CREATEDB. `) +
-    `Dumps will use ${info.pgDumpPath}.`;
+    `Dumps will use ${info.pgDumpPath}.` +
+    (input.resolvedNotes.length ? ` Symlinks resolved, stored as the real paths: ${input.resolvedNotes.join("; ")}.` : "");
   return { facts, summary };
 }
 
 export const createAppAction = defineAction({
   name: "apps.create",
   role: "admin",
-  schema: appFormSchema,
+  schema: appSettingsSchema({ mode: "create", lookupStored }),
   audit: { app: (input) => input.slug },
   handler: async (input) => {
     if (await getAppBySlug(input.slug)) {
       throw new OpError("exists", `An app named ${input.slug} already exists. Choose another name or edit that app.`);
     }
-    const { facts, summary } = await probe(input, input.password);
+    const { facts, summary } = await probe(input);
     await createApp(input, facts);
     revalidatePath("/apps");
     return { slug: input.slug, summary };
@@ -49,13 +56,12 @@ export const createAppAction = defineAction({
 export const updateAppAction = defineAction({
   name: "apps.update",
   role: "admin",
-  schema: appFormSchema,
+  schema: appSettingsSchema({ mode: "update", lookupStored }),
   audit: { app: (input) => input.slug },
   handler: async (input) => {
     const existing = await getAppBySlug(input.slug);
     if (!existing) throw new OpError("not_found", `No app named ${input.slug}.`);
-    const password = input.password ?? (await getAppTarget(existing.id)).password;
-    const { facts, summary } = await probe(input, password);
+    const { facts, summary } = await probe(input);
     await updateApp(existing.id, input, facts);
     revalidatePath(`/apps/${input.slug}`);
     revalidatePath("/apps");
@@ -66,12 +72,10 @@ export const updateAppAction = defineAction({
 export const testConnectionAction = defineAction({
   name: "apps.test_connection",
   role: "admin",
-  schema: appFormSchema,
+  schema: appSettingsSchema({ mode: "test", lookupStored }),
   audit: { app: (input) => input.slug },
   handler: async (input) => {
-    const existing = await getAppBySlug(input.slug);
-    const password = input.password ?? (existing ? (await getAppTarget(existing.id)).password : undefined);
-    const { summary } = await probe(input, password);
+    const { summary } = await probe(input);
     return { summary };
   },
 });

@@ -15,6 +15,7 @@ import { RollbackDialog } from "@/components/rollback/rollback-dialog";
 import { UndoPanel } from "@/components/rollback/undo-panel";
 import { formatAge, formatBytes } from "@/lib/format";
 import { listReleases } from "@/lib/ops/releases";
+import { defaultRollbackTarget } from "@/lib/ops/rollback-plan";
 
 export const dynamic = "force-dynamic";
 
@@ -31,7 +32,7 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
     getLatestChangeJob(app.id),
   ]);
   const current = releases.find((r) => r.isCurrent)?.name ?? null;
-  const previous = releases.slice(releases.findIndex((r) => r.isCurrent) + 1).find((r) => r.complete);
+  const previous = defaultRollbackTarget(releases, current);
   // One place for job status: the newest job while it runs and for a while after it ends.
   const latest = jobs[0];
   const showLatest = latest && (latest.status === "running" || Date.now() - (latest.finishedAt ?? latest.startedAt).getTime() < 15 * 60_000);
@@ -58,9 +59,9 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
               app={app.slug}
               mode="rollback"
               label="Roll back…"
-              releases={releases.map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }))}
+              releases={releases.filter((r) => r.invalid === null).map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }))}
               backups={backups.filter((b) => b.status === "ok").map((b) => ({ id: b.id, name: b.name, method: b.method, createdAt: b.createdAt.toISOString() }))}
-              defaultRelease={previous.name}
+              defaultRelease={previous}
             />
           )}
           {app.deployRoot && (

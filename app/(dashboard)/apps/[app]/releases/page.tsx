@@ -7,7 +7,11 @@ import { getAppBySlug } from "@/lib/db/queries/apps";
 import { listBackups } from "@/lib/db/queries/backups";
 import { formatAge, formatDateTime } from "@/lib/format";
 import { OpError } from "@/lib/ops/errors";
-import { listReleases } from "@/lib/ops/releases";
+import { listReleases, readCurrentLink, type CurrentLink } from "@/lib/ops/releases";
+import { defaultRollbackTarget } from "@/lib/ops/rollback-plan";
+import { RepairCurrent } from "@/components/releases/repair-current";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 
 export const dynamic = "force-dynamic";
@@ -26,9 +30,10 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
       </div>
     );
   }
-  const [releasesOrError, backups] = await Promise.all([
+  const [releasesOrError, backups, link] = await Promise.all([
     listReleases(app.deployRoot).catch((e: unknown) => (e instanceof OpError ? e : Promise.reject(e))),
     listBackups(app.id),
+    readCurrentLink(app.deployRoot),
   ]);
   if (releasesOrError instanceof OpError) {
     return (
@@ -43,9 +48,9 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
   const releases = releasesOrError;
   const okBackups = backups.filter((b) => b.status === "ok");
   const current = releases.find((r) => r.isCurrent);
-  const currentIndex = releases.findIndex((r) => r.isCurrent);
-  const previous = releases.slice(currentIndex + 1).find((r) => r.complete);
-  const dialogReleases = releases.map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }));
+  const previous = defaultRollbackTarget(releases, current?.name ?? null);
+  const usable = releases.filter((r) => r.invalid === null);
+  const dialogReleases = usable.map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }));
   const dialogBackups = okBackups.map((b) => ({ id: b.id, name: b.name, method: b.method, createdAt: b.createdAt.toISOString() }));
 
   return (
@@ -56,12 +61,34 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
             <Link href="/apps" className="hover:underline">Apps</Link> / <Link href={`/apps/${app.slug}`} className="hover:underline">{app.slug}</Link> /
           </p>
           <h1 className="text-2xl font-semibold text-slate-900">Releases</h1>
-          <p className="font-mono text-xs text-slate-500">{app.deployRoot}/releases · current → {current?.name ?? "none"}</p>
+          <p className="font-mono text-xs text-slate-500" data-testid="current-link">
+            {app.deployRoot}/releases · current → {describeCurrent(link)}
+          </p>
         </div>
         {canAdmin && previous && (
-          <RollbackDialog app={app.slug} mode="rollback" label="Roll back…" releases={dialogReleases} backups={dialogBackups} defaultRelease={previous.name} />
+          <RollbackDialog app={app.slug} mode="rollback" label="Roll back…" releases={dialogReleases} backups={dialogBackups} defaultRelease={previous} />
         )}
       </header>
+      {link.state === "outside" && (
+        <Alert tone="warn" title="current points at an unknown target" data-testid="unknown-current">
+          <p>
+            <code className="font-mono">{app.deployRoot}/current</code> → <code className="font-mono">{link.target}</code>, which is not a release in releases/.
+            Lifeboat does not know what runs, so it offers no rollback until current points at a release again.
+          </p>
+          {canAdmin ? (
+            <div className="mt-2">
+              <RepairCurrent app={app.slug} releases={usable.filter((r) => r.complete).map((r) => r.name)} />
+            </div>
+          ) : (
+            <p>An admin can point it at a release here.</p>
+          )}
+        </Alert>
+      )}
+      {link.state === "not_symlink" && (
+        <Alert tone="warn" title="current is not a symlink">
+          {app.deployRoot}/current is a real directory or file. Lifeboat only switches a current symlink: move it into releases/ and link it.
+        </Alert>
+      )}
       <Table label="Releases">
           <THead>
             <tr>
@@ -75,11 +102,17 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
             {releases.map((r) => {
               const linked = okBackups.filter((b) => b.forRelease === r.name || b.release === r.name);
               return (
-                <Tr key={r.name} data-testid="release-row" data-current={r.isCurrent ? "true" : "false"}>
+                <Tr key={r.name} data-testid="release-row" data-current={r.isCurrent ? "true" : "false"} data-valid={r.invalid === null ? "true" : "false"}>
                   <Td>
                     <span className="font-mono text-slate-900">{r.name}</span>
                     {r.isCurrent && <span className="ml-2 rounded-full bg-emerald-600 px-2 py-0.5 text-xs font-semibold text-white">current</span>}
-                    {!r.complete && <span className="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900">incomplete — cannot become current</span>}
+                    {r.invalid !== null ? (
+                      <span className="ml-2" data-testid="release-invalid">
+                        <Badge tone="red" title={`Invalid name: ${r.invalid}.`}>invalid name — never a rollback target</Badge>
+                      </span>
+                    ) : (
+                      !r.complete && <span className="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900">incomplete — cannot become current</span>
+                    )}
                   </Td>
                   <Td className="text-slate-700" title={formatDateTime(r.mtime)}>
                     {formatAge(r.mtime)} ago
@@ -94,7 +127,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
                         ))}
                   </Td>
                   <Td align="right">
-                    {canAdmin && !r.isCurrent && r.complete && (
+                    {canAdmin && !r.isCurrent && r.complete && r.invalid === null && link.state !== "outside" && (
                       <RollbackDialog app={app.slug} mode="switch_release" label="Switch to this release" tone="neutral" release={r.name} />
                     )}
                   </Td>
@@ -105,4 +138,17 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
         </Table>
     </div>
   );
+}
+
+function describeCurrent(link: CurrentLink): string {
+  switch (link.state) {
+    case "release":
+      return link.name;
+    case "outside":
+      return `unknown target (${link.target})`;
+    case "not_symlink":
+      return "not a symlink";
+    case "none":
+      return "none";
+  }
 }

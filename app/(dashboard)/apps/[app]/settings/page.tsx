@@ -13,6 +13,10 @@ export default async function AppSettingsPage({ params }: { params: Promise<{ ap
   return (
     <div className="max-w-4xl space-y-4">
       <h1 className="text-2xl font-semibold text-slate-900">{app.slug} · settings</h1>
+      <p className="text-sm text-slate-600">
+        Directories are stored as their real paths (symlinks resolved), so what you see here is what Lifeboat writes to. Changing the host, port,
+        user or database needs the password typed again.
+      </p>
       <AppForm
         mode="edit"
         values={{
@@ -31,6 +35,7 @@ export default async function AppSettingsPage({ params }: { params: Promise<{ ap
           stopCommand: app.stopCommand ? JSON.stringify(app.stopCommand) : "",
           startCommand: app.startCommand ? JSON.stringify(app.startCommand) : "",
           healthUrl: app.healthUrl ?? "",
+          commandCwd: app.commandCwd ?? "",
           commandTimeoutSec: app.commandTimeoutSec,
           healthTimeoutSec: app.healthTimeoutSec,
         }}

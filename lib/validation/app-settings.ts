@@ -1,0 +1,95 @@
+import { z } from "zod";
+import { env } from "@/lib/env";
+import { checkConfiguredDir, type DirPurpose } from "@/lib/ops/dir-check";
+import {
+  appFormSchema,
+  newAppFormSchema,
+  RETYPE_PASSWORD_MESSAGE,
+  sameConnection,
+  type AppFormInput,
+  type ConnectionParts,
+} from "./apps";
+
+// The app form as the server checks it, before anything connects or is spawned: appFormSchema's formats, then
+// what only the server can know — the directories exist (symlinks resolved), the database is not Lifeboat's
+// own, and a stored password is only used for the connection it was stored for.
+
+/** The stored connection of the app with this slug, password included; null when there is no such app. */
+export type StoredConnectionLookup = (slug: string) => Promise<(ConnectionParts & { password?: string }) | null>;
+
+export type CheckedAppSettings = AppFormInput & {
+  /** The password to connect with now: the one typed, or the stored one when the connection is unchanged. */
+  connectPassword: string | undefined;
+  /** "backups directory /srv/b → /data/b": symlinks resolved, said back to the operator. */
+  resolvedNotes: string[];
+};
+
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "0.0.0.0", ""]);
+
+/** Does this connection name Lifeboat's own metadata database (DATABASE_URL)? */
+export function isMetadataDatabase(conn: ConnectionParts, metadataUrl = env().DATABASE_URL): boolean {
+  if (!metadataUrl) return false;
+  let u: URL;
+  try {
+    u = new URL(metadataUrl);
+  } catch {
+    return false;
+  }
+  const metaDb = decodeURIComponent(u.pathname.replace(/^\//, "")) || decodeURIComponent(u.username);
+  if (metaDb !== conn.database) return false;
+  const metaHost = u.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const host = conn.host.toLowerCase();
+  // A name and an address can be the same server (a local name may resolve to 127.0.0.1): the same database
+  // name on the same port counts as Lifeboat's own unless both hosts are remote names that differ.
+  const bothRemoteAndDifferent = host !== metaHost && !LOCAL_HOSTS.has(host) && !LOCAL_HOSTS.has(metaHost);
+  return !bothRemoteAndDifferent && Number(u.port || 5432) === Number(conn.port);
+}
+
+/**
+ * appFormSchema plus the server's checks. `mode: "create"` also refuses reserved names. Field errors come back
+ * through the action wrapper as "invalid", before any connection is made.
+ */
+export function appSettingsSchema(opts: { mode: "create" | "update" | "test"; lookupStored: StoredConnectionLookup }) {
+  return (opts.mode === "create" ? newAppFormSchema : appFormSchema).transform(async (v, ctx): Promise<CheckedAppSettings> => {
+    let problems = 0;
+    const issue = (field: string, message: string) => {
+      problems++;
+      ctx.addIssue({ code: "custom", path: [field], message });
+    };
+
+    const resolvedNotes: string[] = [];
+    const dirs: [keyof AppFormInput & ("deployRoot" | "backupsDir" | "commandCwd"), DirPurpose][] = [
+      ["deployRoot", "deploy root"],
+      ["backupsDir", "backups directory"],
+      ["commandCwd", "working directory"],
+    ];
+    const resolved: Partial<Record<"deployRoot" | "backupsDir" | "commandCwd", string>> = {};
+    for (const [field, purpose] of dirs) {
+      const value = v[field];
+      if (!value) continue;
+      const r = await checkConfiguredDir(value, purpose);
+      if (!r.ok) {
+        issue(field, r.message);
+        continue;
+      }
+      resolved[field] = r.real;
+      if (r.resolvedFrom) resolvedNotes.push(`${purpose} ${r.resolvedFrom} → ${r.real}`);
+    }
+
+    if (isMetadataDatabase(v)) {
+      issue("database", `${v.database} is Lifeboat's own metadata database. Register the app's database, not Lifeboat's.`);
+    }
+
+    let connectPassword = v.password;
+    if (connectPassword === undefined) {
+      const stored = await opts.lookupStored(v.slug);
+      if (stored?.password !== undefined) {
+        if (sameConnection(stored, v)) connectPassword = stored.password;
+        else issue("password", RETYPE_PASSWORD_MESSAGE);
+      }
+    }
+    // Stop here when anything is wrong: nothing after this may connect, spawn or store.
+    if (problems > 0) return z.NEVER;
+    return { ...v, ...resolved, connectPassword, resolvedNotes };
+  });
+}
