@@ -31,7 +31,7 @@ export async function verifyAuditChain(pageSize = 2000): Promise<ChainReport> {
         const page: Row[] = Array.from(
           await tx.execute<Row>(sql`
             select id::float8 as id, prev_hash, hash, audit_log_row_hash(a, a.prev_hash) as expected
-            from audit_log a where id > ${prevId ?? 0} order by id limit ${pageSize}`),
+            from audit_log a where a.id > ${prevId ?? 0} order by a.id limit ${pageSize}`),
         );
         for (const r of page) {
           if (!r.hash || !r.prev_hash) return broken(r.id, `row #${r.id} has no hash: it was written with the chain trigger disabled`);
