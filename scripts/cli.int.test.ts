@@ -102,9 +102,9 @@ describe("lifeboat CLI", () => {
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/^\d+ rows, chain intact/);
     const sql = adminSql(new URL(metaUrl).pathname.slice(1));
-    let id: number;
+    let id = 0;
     try {
-      [{ id }] = (await sql<{ id: number }[]>`SELECT min(id)::int AS id FROM audit_log`) as [{ id: number }];
+      id = (await sql<{ id: number }[]>`SELECT min(id)::int AS id FROM audit_log`)[0]!.id;
       await sql.begin(async (tx) => {
         await tx`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`;
         await tx`UPDATE audit_log SET message = 'nothing happened here' WHERE id = ${id}`;

@@ -71,3 +71,12 @@ export async function verifyAuditChain(pageSize = 2000): Promise<ChainReport> {
 export function describeChain(r: ChainReport): string {
   return r.ok ? `${r.rows} rows, chain intact (head ${r.headHash.slice(0, 16)}…)` : `chain broken: ${r.reason}`;
 }
+
+/** The chain head: how many rows it has linked and its last hash (cheap; no verification). */
+export async function chainHead(): Promise<{ rows: number; lastId: number; hash: string } | undefined> {
+  const rows = await getDb().execute<{ rows: number; last_id: number; hash: string }>(
+    sql`select rows::float8 as rows, last_id::float8 as last_id, hash from audit_chain_head where id`,
+  );
+  const [h] = Array.from(rows);
+  return h ? { rows: h.rows, lastId: h.last_id, hash: h.hash } : undefined;
+}

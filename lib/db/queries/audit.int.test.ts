@@ -126,12 +126,25 @@ describe("hash chain", () => {
           Array.from({ length: 30 }, (_, i) => sql`INSERT INTO audit_log (actor_email, action, params, result) VALUES (${`w${c}`}, 'test.concurrent', ${sql.json({ i })}, 'ok')`),
         ),
       );
-      await Promise.all(Array.from({ length: 20 }, (_, i) => recordAudit({ actor: "system", action: "test.concurrent", params: { i }, result: "ok" })));
+      await Promise.all([
+        ...Array.from({ length: 20 }, (_, i) => recordAudit({ actor: "system", action: "test.concurrent", params: { i }, result: "ok" })),
+        // Many rows in one statement, and several statements in one transaction, racing the single inserts.
+        clients[0]!`INSERT INTO audit_log (action, result) SELECT 'test.bulk', 'ok' FROM generate_series(1, 50)`,
+        clients[1]!.begin(async (tx) => {
+          for (let i = 0; i < 10; i++) await tx`INSERT INTO audit_log (action, result) VALUES ('test.tx', 'ok')`;
+        }),
+        clients[2]!
+          .begin(async (tx) => {
+            await tx`INSERT INTO audit_log (action, result) VALUES ('test.rolled_back', 'ok')`;
+            throw new Error("roll back");
+          })
+          .catch(() => undefined),
+      ]);
     } finally {
       await Promise.all(clients.map((c) => c.end()));
     }
     const report = await verifyAuditChain(7); // small pages: the walk crosses page boundaries
-    expect(report).toMatchObject({ ok: true, rows: 140 });
+    expect(report).toMatchObject({ ok: true, rows: 200 });
   });
 
   it("shows a superuser's UPDATE made with the trigger disabled", async () => {
