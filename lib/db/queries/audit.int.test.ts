@@ -13,7 +13,7 @@ const { apiRoute } = await import("@/lib/auth/api-auth");
 const { defineAction } = await import("@/lib/actions/wrapper");
 const { OpError } = await import("@/lib/ops/errors");
 const { closeDb, getDb } = await import("@/lib/db/client");
-const { flushAuditThrottle, listAudit, recordAudit, ANON_CLIENTS_PER_MINUTE } = await import("./audit");
+const { auditCsvRows, flushAuditThrottle, listAudit, recordAudit, ANON_CLIENTS_PER_MINUTE } = await import("./audit");
 const { verifyAuditChain } = await import("./audit-chain");
 
 const route = apiRoute({ name: "test.audit.start", role: "operator", schema: z.object({ app: z.string() }), handler: async () => ({ ran: true }) });
@@ -113,6 +113,33 @@ describe("anonymous refusals", () => {
     expect(Buffer.byteLength(row!.params)).toBeLessThanOrEqual(4096);
     expect(row!.message.length).toBeLessThanOrEqual(2001);
     expect(row!.params + row!.message).not.toMatch(/pw-secret|hunter2/);
+  });
+});
+
+describe("reading", () => {
+  it("lists an entry from before the limits (megabytes of params) in a few KB, scrubbed", async () => {
+    await freshLog();
+    const legacy = { password: "hunter7", ...Object.fromEntries(Array.from({ length: 5000 }, (_, k) => [`k${k}`, "v".repeat(900)])) };
+    await getDb().$client`INSERT INTO audit_log (action, app_slug, message, params, result) VALUES ('test.legacy', ${"s".repeat(100_000)}, ${"m".repeat(1_000_000)}, ${JSON.stringify(legacy)}::jsonb, 'denied')`;
+    const rows = await listAudit({ action: "test.legacy", limit: 10 });
+    expect(rows).toHaveLength(1);
+    expect(Buffer.byteLength(JSON.stringify(rows))).toBeLessThan(5000);
+    expect(JSON.stringify(rows)).not.toContain("hunter7");
+    const csv: string[][] = [];
+    for await (const r of auditCsvRows({ action: "test.legacy" }, 1)) csv.push(r);
+    expect(csv).toHaveLength(1);
+    expect(Buffer.byteLength(JSON.stringify(csv))).toBeLessThan(6000);
+  });
+
+  it("pages by id in both directions, filters kept", async () => {
+    await freshLog();
+    for (let i = 0; i < 7; i++) await recordAudit({ actor: "system", appSlug: i % 2 ? "odd" : "even", action: "test.page", params: { i }, result: "ok" });
+    const all = await listAudit({ app: "even", limit: 100 });
+    expect(all.map((r) => r.params.i)).toEqual([6, 4, 2, 0]);
+    const older = await listAudit({ app: "even", limit: 2, before: all[1]!.id });
+    expect(older.map((r) => r.params.i)).toEqual([2, 0]);
+    const newer = await listAudit({ app: "even", limit: 1, after: older[0]!.id });
+    expect(newer.map((r) => r.params.i)).toEqual([4]);
   });
 });
 

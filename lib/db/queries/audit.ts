@@ -1,6 +1,6 @@
 import "server-only";
 import { and, desc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
-import { boundEntry, TRUSTED_BOUNDS, UNTRUSTED_BOUNDS, type BoundedEntry } from "@/lib/audit/bound";
+import { boundEntry, scrubSecrets, TRUSTED_BOUNDS, UNTRUSTED_BOUNDS, type BoundedEntry } from "@/lib/audit/bound";
 import { getDb } from "@/lib/db/client";
 import { auditLog, type AuditEntry } from "@/lib/db/schema";
 
@@ -187,7 +187,9 @@ function parseParams(text: string): Record<string, unknown> {
     const v = JSON.parse(text) as unknown;
     return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
   } catch {
-    return { "…": `${text}…` };
+    // Cut off (an entry from before params were bounded): keys can no longer be told from values, so
+    // scrub the text itself.
+    return { "…": `${scrubSecrets(text)}…` };
   }
 }
 
