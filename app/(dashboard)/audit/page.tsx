@@ -9,7 +9,7 @@ import { requireUser } from "@/lib/auth/session";
 import { auditFacets, flushAuditThrottle, listAudit, type AuditResult } from "@/lib/db/queries/audit";
 import { chainHead, verifyAuditChain } from "@/lib/db/queries/audit-chain";
 import { formatAge, formatDateTime, formatDuration } from "@/lib/format";
-import { ChainStatus, cutMessage, FilterInput, Params } from "./parts";
+import { ChainStatus, cutCell, cutMessage, FilterInput, Params } from "./parts";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Audit" };
@@ -113,11 +113,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                     {formatDateTime(r.at).replace(" UTC", "")}
                   </time>
                 </Td>
-                <Td nowrap>{r.actorEmail ?? <span className="text-slate-400">—</span>}</Td>
+                <Td nowrap>{r.actorEmail ? <span title={r.actorEmail}>{cutCell(r.actorEmail)}</span> : <span className="text-slate-400">—</span>}</Td>
                 <Td nowrap>
                   {r.appSlug ? (
-                    <Link href={`/audit${query({ app: r.appSlug })}`} className="text-sky-800 hover:underline">
-                      {r.appSlug}
+                    <Link href={`/audit${query({ app: r.appSlug })}`} title={r.appSlug} className="text-sky-800 hover:underline">
+                      {cutCell(r.appSlug)}
                     </Link>
                   ) : (
                     <span className="text-slate-400">—</span>

@@ -53,6 +53,11 @@ export function cutMessage(message: string): string {
   return cut(message, 500);
 }
 
+/** Actor and app columns do not wrap: anything longer than a real slug or a usual email is cut (full text on hover). */
+export function cutCell(text: string): string {
+  return cut(text, 32);
+}
+
 /** The hash chain's state: verified when the log is small enough to check on every view, else on request. */
 export function ChainStatus({ report, rows, verifyHref }: { report: ChainReport | null; rows: number; verifyHref: string }) {
   if (!report) {
