@@ -80,6 +80,14 @@ describe("boundParams", () => {
   });
 });
 
+describe("hostile shapes", () => {
+  it("keeps a __proto__ key as a plain key", () => {
+    const out = boundParams(JSON.parse('{"__proto__":{"isAdmin":true},"a":1}'), TRUSTED_BOUNDS);
+    expect(JSON.stringify(out)).toBe('{"__proto__":{"isAdmin":true},"a":1}');
+    expect((out as { isAdmin?: boolean }).isAdmin).toBeUndefined();
+  });
+});
+
 describe("boundEntry", () => {
   it("bounds the app slug, actor and message of an unauthenticated call", () => {
     const e = boundEntry(

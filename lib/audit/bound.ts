@@ -1,6 +1,6 @@
 // What an audit entry may hold: bounded in keys, depth, string length and total size, with secrets scrubbed
 // wherever they appear (keys, values, free text). Pure: used by recordAudit and unit-tested on its own.
-import { isSecretKey, REDACTED, scrubText } from "@/lib/actions/params";
+import { isSecretKey, REDACTED } from "@/lib/actions/params";
 
 export interface AuditBounds {
   maxKeys: number;
@@ -42,22 +42,28 @@ export const MAX_SLUG = 64;
 export const MAX_ACTION = 100;
 export const MAX_CLIENT = 64;
 
-const SECRET_NAME = "[A-Za-z_-]*(?:password|passwd|pwd|secret|token|apikey|api_key|api-key|authorization|cookie|session|credential)s?";
-const SECRET_PATTERNS: [RegExp, string][] = [
+// Every pattern starts only where a run of its characters starts (the lookbehinds): on a long run like
+// "a-a-a-…" a pattern that may start anywhere inside it backtracks quadratically.
+const SECRET_WORD = /(password|passwd|pwd|pass|secret|token|apikey|api_key|api-key|authorization|auth|cookie|session|credential|private_key|privatekey)s?$/i;
+const SECRET_PATTERNS: [RegExp, string | ((...m: string[]) => string)][] = [
   // name=value / name: value / "name":"value", in query strings, headers, JSON text and conninfo strings.
-  [new RegExp(`(["']?\\b${SECRET_NAME}["']?\\s*[:=]\\s*)("[^"]*"|'[^']*'|(?:Bearer|Basic)\\s+\\S+|[^\\s,;&}"']+)`, "gi"), "$1****"],
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi, "$1 ****"],
+  [
+    /(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_-]*)(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|(?:Bearer|Basic)\s+\S+|[^\s,;&}"']+)/g,
+    (all, name, sep) => (SECRET_WORD.test(name!) ? `${name}${sep}****` : all!),
+  ],
+  [/(?<![A-Za-z0-9_-])(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi, "$1 ****"],
   // Lifeboat's own API tokens and JWTs, wherever they are pasted.
-  [/\blb_[A-Za-z0-9_-]{16,}/g, "lb_****"],
-  [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, "[jwt ****]"],
-  // scheme://user:password@… cut before its @ (a password we would otherwise keep half of).
-  [/([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*$/gi, "$1:****"],
+  [/(?<![A-Za-z0-9_-])lb_[A-Za-z0-9_-]{16,}/g, "lb_****"],
+  [/(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, "[jwt ****]"],
+  // scheme://user:password@…, and the same cut before its @ (a password we would otherwise keep half of).
+  [/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*@/gi, "$1:****@"],
+  [/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*$/gi, "$1:****"],
 ];
 
-/** scrubText plus the patterns above; applied to every string that reaches the audit log. */
+/** Secrets inside free text masked; applied to every string (and key) that reaches the audit log. */
 export function scrubSecrets(text: string): string {
-  let out = scrubText(text);
-  for (const [re, to] of SECRET_PATTERNS) out = out.replace(re, to);
+  let out = text;
+  for (const [re, to] of SECRET_PATTERNS) out = out.replace(re, to as never);
   return out;
 }
 
@@ -106,7 +112,13 @@ function boundValue(value: unknown, depth: number, b: AuditBounds): unknown {
       }
       kept++;
       const key = boundKey(scrubSecrets(k), b);
-      out[key] = isSecretKey(k) ? (v === null || v === "" ? v : REDACTED) : boundValue(v, depth + 1, b);
+      // defineProperty: a "__proto__" key from JSON input stays a plain key instead of setting the prototype.
+      Object.defineProperty(out, key, {
+        value: isSecretKey(k) ? (v === null || v === "" ? v : REDACTED) : boundValue(v, depth + 1, b),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     if (dropped) out["…"] = `${dropped > 10_000 ? "more than 10000" : dropped} more keys`;
     return out;
