@@ -50,7 +50,7 @@ export async function recordAudit(entry: AuditInput): Promise<void> {
   await recordRefusedAnonymous(entry, b);
 }
 
-function rowOf(entry: AuditInput, b: BoundedEntry, count = 1): typeof auditLog.$inferInsert {
+function rowOf(entry: AuditInput, b: BoundedEntry): typeof auditLog.$inferInsert {
   return {
     actorId: entry.actorId ?? null,
     actorEmail: b.actor,
@@ -60,7 +60,7 @@ function rowOf(entry: AuditInput, b: BoundedEntry, count = 1): typeof auditLog.$
     result: entry.result,
     message: b.message,
     durationMs: entry.durationMs == null || !Number.isFinite(entry.durationMs) ? null : Math.min(2 ** 31 - 1, Math.max(0, Math.round(entry.durationMs))),
-    count,
+    count: 1,
   };
 }
 
