@@ -25,6 +25,7 @@ describe("scrubSecrets", () => {
 
   it("leaves ordinary text alone", () => {
     expect(scrubSecrets("backup #42 of shop done in 3 s")).toBe("backup #42 of shop done in 3 s");
+    expect(scrubSecrets("create one with npm run token:add")).toBe("create one with npm run token:add");
   });
 });
 

@@ -48,7 +48,8 @@ const SECRET_WORD = /(password|passwd|pwd|pass|secret|token|apikey|api_key|api-k
 const SECRET_PATTERNS: [RegExp, string | ((...m: string[]) => string)][] = [
   // name=value / name: value / "name":"value", in query strings, headers, JSON text and conninfo strings.
   [
-    /(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_-]*)(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|(?:Bearer|Basic)\s+\S+|[^\s,;&}"']+)/g,
+    // A colon counts only before a space or a quote ("Cookie: x", "token":"x"), not in "npm run token:add".
+    /(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_-]*)(["']?\s*(?:=|:(?=[\s"'])|:$)\s*)("[^"]*"|'[^']*'|(?:Bearer|Basic)\s+\S+|[^\s,;&}"']+)/g,
     (all, name, sep) => (SECRET_WORD.test(name!) ? `${name}${sep}****` : all!),
   ],
   [/(?<![A-Za-z0-9_-])(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi, "$1 ****"],
