@@ -21,6 +21,7 @@ export const auditCommand: CliCommand = async (args) => {
     return 0;
   }
   console.error(`✖ audit log ${describeChain(report)}`);
-  if (report.brokenAt !== null) console.error(`  first broken row: #${report.brokenAt} (${report.rows} rows before it are intact)`);
+  const intact = report.rows === 1 ? "1 row before it is intact" : `${report.rows} rows before it are intact`;
+  if (report.brokenAt !== null) console.error(`  first broken row: #${report.brokenAt} (${intact})`);
   return 1;
 };
