@@ -174,6 +174,23 @@ describe("hash chain", () => {
     expect(report).toMatchObject({ ok: true, rows: 200 });
   });
 
+  it("refuses (never forks the chain) an append from a REPEATABLE READ snapshot older than the head", async () => {
+    const { url } = await freshLog();
+    await recordAudit({ actor: "system", action: "test.rr", result: "ok" });
+    const a = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      const attempt = a.begin("isolation level repeatable read", async (tx) => {
+        await tx`SELECT count(*) FROM audit_log`; // the snapshot is taken here
+        await recordAudit({ actor: "system", action: "test.rr", result: "ok" }); // another session appends
+        await tx`INSERT INTO audit_log (action, result) VALUES ('test.rr_stale', 'ok')`;
+      });
+      await expect(attempt).rejects.toThrow(/could not serialize/);
+    } finally {
+      await a.end();
+    }
+    expect(await verifyAuditChain()).toMatchObject({ ok: true, rows: 2 });
+  });
+
   it("shows a superuser's UPDATE made with the trigger disabled", async () => {
     const { db } = await freshLog();
     for (let i = 0; i < 5; i++) await recordAudit({ actor: "system", action: "test.tamper", params: { i }, result: "ok" });
