@@ -190,7 +190,7 @@ export const auditLog = pgTable(
     durationMs: integer(),
     /** How many events this row stands for: 1, or N for "N similar refused requests" (rate-limited). */
     count: integer().notNull().default(1),
-    /** Hash chain, both set by the audit_log_chain trigger (drizzle/*_audit_chain.sql), never by the app. */
+    /** Hash chain, both set by the audit_log_chain trigger (drizzle/*_audit-chain.sql), never by the app. */
     prevHash: text(),
     hash: text(),
   },
