@@ -12,7 +12,7 @@
 //   npm run lifeboat -- restore <app> --backup ID [--yes]
 //   npm run lifeboat -- switch-release <app> --release R [--yes]
 //   npm run lifeboat -- undo <app> --job ID [--yes]
-//   npm run lifeboat -- audit verify
+//   npm run lifeboat -- audit verify [--expect HEAD_HASH]
 //
 // Every command parses its whole command line strictly (util.parseArgs) before it reads or changes anything:
 // an unknown flag, a flag without a value, an empty or non-numeric id, an extra argument → the error and the

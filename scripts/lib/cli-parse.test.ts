@@ -98,5 +98,8 @@ describe("audit", () => {
     expect(usageError(() => parseAuditArgs([])).message).toMatch(/missing <subcommand>/);
     expect(usageError(() => parseAuditArgs(["verfy"])).message).toMatch(/unknown audit subcommand/);
     expect(usageError(() => parseAuditArgs(["verify", "--fix"])).message).toMatch(/unknown flag --fix/);
+    expect(parseAuditArgs(["verify", "--expect", "AB".repeat(32)])).toEqual({ subcommand: "verify", expectHash: "ab".repeat(32) });
+    expect(usageError(() => parseAuditArgs(["verify", "--expect", "abc"])).message).toMatch(/--expect must be a head hash/);
+    expect(usageError(() => parseAuditArgs(["verify", "--expect"])).message).toMatch(/--expect needs a value/);
   });
 });

@@ -11,13 +11,16 @@ import { getDb } from "@/lib/db/client";
 export const GENESIS_HASH = "0".repeat(64);
 
 export type ChainReport =
-  | { ok: true; rows: number; headHash: string; lastId: number }
+  | { ok: true; rows: number; headHash: string; lastId: number; notedAt?: number | null }
   | { ok: false; rows: number; headHash: string | null; brokenAt: number | null; reason: string };
 
 type Row = { id: number; prev_hash: string | null; hash: string | null; expected: string | null };
 
-/** Walks the whole log in id order, a page at a time, in one read-only snapshot. */
-export async function verifyAuditChain(pageSize = 2000): Promise<ChainReport> {
+/**
+ * Walks the whole log in id order, a page at a time, in one read-only snapshot. `expectHash`: a head hash
+ * noted earlier (outside the database); it must still be a row of the intact chain, else the chain was rewritten.
+ */
+export async function verifyAuditChain(pageSize = 2000, opts: { expectHash?: string } = {}): Promise<ChainReport> {
   return getDb().transaction(
     async (tx) => {
       const [head] = Array.from(
@@ -50,6 +53,12 @@ export async function verifyAuditChain(pageSize = 2000): Promise<ChainReport> {
         }
         if (page.length < pageSize) break;
       }
+      let noted: number | null = null;
+      if (opts.expectHash) {
+        const [row] = Array.from(await tx.execute<{ id: number }>(sql`select id::float8 as id from audit_log where hash = ${opts.expectHash} limit 1`));
+        if (!row) return broken(null, `the noted hash ${opts.expectHash.slice(0, 16)}… is not in the log: the chain was rewritten or cut back`);
+        noted = row.id;
+      }
       if (!head) return broken(null, "the chain head (table audit_chain_head) is missing: it was deleted");
       if (prevId === null && head.rows === 0) return { ok: true, rows: 0, headHash: head.hash, lastId: 0 };
       if (prevHash !== head.hash || prevId !== head.last_id) {
@@ -61,7 +70,7 @@ export async function verifyAuditChain(pageSize = 2000): Promise<ChainReport> {
         );
       }
       if (rows !== head.rows) return broken(prevId, `${rows} rows are linked but the chain head counts ${head.rows}: rows were removed and the chain re-linked`);
-      return { ok: true, rows, headHash: head.hash, lastId: prevId ?? 0 };
+      return { ok: true, rows, headHash: head.hash, lastId: prevId ?? 0, notedAt: noted };
     },
     { isolationLevel: "repeatable read", accessMode: "read only" },
   );

@@ -245,6 +245,30 @@ describe("hash chain", () => {
     expect(await verifyAuditChain()).toMatchObject({ ok: false, reason: expect.stringMatching(/does not start at row/) });
   });
 
+  it("shows a chain rewritten whole (head included) against a head hash noted earlier", async () => {
+    const { db } = await freshLog();
+    for (let i = 0; i < 3; i++) await recordAudit({ actor: "system", action: "test.tamper", params: { i }, result: "ok" });
+    const noted = await verifyAuditChain();
+    if (!noted.ok) throw new Error("chain should be intact");
+    await recordAudit({ actor: "system", action: "test.later", result: "ok" });
+    expect(await verifyAuditChain(2000, { expectHash: noted.headHash })).toMatchObject({ ok: true, notedAt: noted.lastId });
+    // A superuser empties the log and the head, then writes a history of their own through the trigger.
+    const sql = adminSql(db);
+    try {
+      await sql.begin(async (tx) => {
+        await tx`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_truncate`;
+        await tx`TRUNCATE audit_log RESTART IDENTITY`;
+        await tx`ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_truncate`;
+        await tx`UPDATE audit_chain_head SET last_id = 0, hash = repeat('0', 64), rows = 0`;
+      });
+    } finally {
+      await sql.end();
+    }
+    for (let i = 0; i < 4; i++) await recordAudit({ actor: "system", action: "test.forged_history", result: "ok" });
+    expect(await verifyAuditChain()).toMatchObject({ ok: true, rows: 4 }); // consistent in itself…
+    expect(await verifyAuditChain(2000, { expectHash: noted.headHash })).toMatchObject({ ok: false, reason: expect.stringMatching(/not in the log/) });
+  });
+
   it("shows a row inserted with the triggers off", async () => {
     const { db } = await freshLog();
     await recordAudit({ actor: "system", action: "test.tamper", result: "ok" });
