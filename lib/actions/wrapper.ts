@@ -117,6 +117,7 @@ export function defineAction<S extends z.ZodType, T, R extends ActionRole>(def: 
           result: auditResultOf(result),
           message: message || null,
           durationMs: performance.now() - started,
+          authenticated: user !== null,
         });
       } catch (e) {
         console.error(`[audit] could not record ${def.name}: ${describeError(e)}`);

@@ -4,6 +4,7 @@ import type { ActionResult } from "@/lib/actions/result";
 import { fieldErrorsOf, internalError, invalidMessage } from "@/lib/actions/wrapper";
 import { recordAudit, type AuditResult } from "@/lib/db/queries/audit";
 import { checkApiToken, touchApiToken } from "@/lib/db/queries/api-tokens";
+import { clientAddress } from "@/lib/audit/client";
 import { isOpError } from "@/lib/ops/errors";
 import { getSessionUser, type SessionUser } from "./session";
 import { hasRole, roleLabels, type Role } from "./roles";
@@ -193,6 +194,8 @@ export function apiRoute<S extends z.ZodType, T>(def: ApiRouteDefinition<S, T>):
             result: auditResultOf(result),
             message: [result.message, ...notes].filter(Boolean).join(" · ") || null,
             durationMs: performance.now() - started,
+            authenticated: who !== undefined,
+            client: clientAddress(req.headers),
           });
         } catch (e) {
           console.error(`[audit] could not record ${def.name}: ${describeError(e)}`);

@@ -56,6 +56,9 @@ export async function authorizeSignIn(credentials: Partial<Record<string, unknow
     await recordAudit({
       actor: result.ok ? result.user.email : email,
       actorId: result.ok ? result.user.id : null,
+      // A refused sign-in is nobody's: kept short and rate-limited like every unauthenticated refusal.
+      authenticated: result.ok,
+      client: ip,
       action: "auth.credentials",
       params: { email, client: ip, via, device: deviceNonce ? "known" : "new" },
       result: result.ok ? "ok" : result.reason === "invalid_input" ? "invalid" : "denied",

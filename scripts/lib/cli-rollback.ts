@@ -1,63 +1,84 @@
-// CLI commands for changes to what an app runs: rollback, restore, switch-release, undo, and `plan` to see
-// the steps first. Each shows its plan and asks for the app's name (or --yes, for scripts).
-import readline from "node:readline/promises";
+// CLI commands that change what an app runs: rollback, restore, switch-release, undo, and `plan` to see
+// the steps first. Each parses its whole command line before anything else, prints its plan, and then goes
+// ahead only with --yes or the app's name typed on a terminal.
 import { previewRollback, startRestore, startRollback, startSwitchRelease, startUndo } from "@/lib/jobs/rollback-job";
-import { OpError } from "@/lib/ops/errors";
-import { backupIdSchema, jobIdSchema, releaseNameSchema } from "@/lib/validation/rollback";
-import { follow, requireApp } from "./cli-common";
+import { releaseNameSchema } from "@/lib/validation/rollback";
+import { appArg, checked, cliActor, confirm, follow, idFlag, parseCommand, requireApp, UsageError, type CliCommand } from "./cli-common";
 
-type Flags = Record<string, string | true>;
-type Command = (positional: string[], flags: Flags, actor: string) => Promise<number>;
+const release = { type: "string" } as const;
+const backup = { type: "string" } as const;
+const job = { type: "string" } as const;
+const flag = { type: "boolean" } as const;
 
-function opt<T>(schema: { parse: (v: unknown) => T }, value: string | true | undefined, flag: string): T | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return schema.parse(value);
-  } catch {
-    throw new OpError("usage", `--${flag}: not valid (${String(value)}).`);
+export const rollbackSpecs = {
+  plan: { usage: "plan <app> [--release R] [--restore-db [--backup ID]]   (shows the steps, changes nothing)", options: { release, "restore-db": flag, backup }, positionals: ["app"] },
+  rollback: { usage: "rollback <app> [--release R] [--restore-db [--backup ID]] [--yes]", options: { release, "restore-db": flag, backup, yes: flag }, positionals: ["app"] },
+  restore: { usage: "restore <app> --backup ID [--yes]", options: { backup, yes: flag }, positionals: ["app"] },
+  "switch-release": { usage: "switch-release <app> --release R [--yes]", options: { release, yes: flag }, positionals: ["app"] },
+  undo: { usage: "undo <app> --job ID [--yes]", options: { job, yes: flag }, positionals: ["app"] },
+} as const;
+export type RollbackCommandName = keyof typeof rollbackSpecs;
+
+export type RollbackArgs = { app: string; yes: boolean; planOnly: boolean } & (
+  | { kind: "rollback"; targetRelease?: string; restoreDatabase: boolean; backupId?: number }
+  | { kind: "restore"; backupId: number }
+  | { kind: "switch_release"; release: string }
+  | { kind: "undo"; jobId: number }
+);
+
+/** The whole command line, validated: pure, no database. Throws UsageError. */
+export function parseRollbackArgs(command: RollbackCommandName, args: string[]): RollbackArgs {
+  const spec = rollbackSpecs[command];
+  const usage = `usage: npm run lifeboat -- ${spec.usage}`;
+  const { values, positionals } = parseCommand<Record<string, { type: "string" | "boolean" }>>(spec, args);
+  const app = appArg(positionals[0], usage);
+  const str = (k: string) => values[k] as string | undefined;
+  const yes = values.yes === true;
+  const targetRelease = checked(releaseNameSchema, str("release"), "--release", usage);
+  const backupId = idFlag(str("backup"), "backup", usage);
+  const jobId = idFlag(str("job"), "job", usage);
+  const required = <T>(v: T | undefined, name: string): T => {
+    if (v === undefined) throw new UsageError(`--${name} is required for ${command}`, usage);
+    return v;
+  };
+  switch (command) {
+    case "plan":
+    case "rollback": {
+      const restoreDatabase = values["restore-db"] === true;
+      // Without --restore-db a backup would be ignored: refuse rather than roll back code only by surprise.
+      if (backupId !== undefined && !restoreDatabase) throw new UsageError("--backup needs --restore-db (it says which backup to restore)", usage);
+      return { kind: "rollback", app, yes, planOnly: command === "plan", targetRelease, restoreDatabase, backupId };
+    }
+    case "restore":
+      return { kind: "restore", app, yes, planOnly: false, backupId: required(backupId, "backup") };
+    case "switch-release":
+      return { kind: "switch_release", app, yes, planOnly: false, release: required(targetRelease, "release") };
+    case "undo":
+      return { kind: "undo", app, yes, planOnly: false, jobId: required(jobId, "job") };
   }
 }
 
-async function confirm(slug: string, flags: Flags): Promise<boolean> {
-  if (flags.yes === true) return true;
-  if (!process.stdin.isTTY) {
-    console.error("Refusing without confirmation: pass --yes (no terminal to ask on).");
-    return false;
-  }
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-  const answer = await rl.question(`Type ${slug} to confirm: `);
-  rl.close();
-  return answer.trim() === slug;
-}
+async function run(parsed: RollbackArgs): Promise<number> {
+  const app = await requireApp(parsed.app);
+  const req =
+    parsed.kind === "rollback"
+      ? { kind: parsed.kind, app, targetRelease: parsed.targetRelease, restoreDatabase: parsed.restoreDatabase, backupId: parsed.backupId }
+      : parsed.kind === "restore"
+        ? { kind: parsed.kind, app, backupId: parsed.backupId }
+        : parsed.kind === "switch_release"
+          ? { kind: parsed.kind, app, release: parsed.release }
+          : { kind: parsed.kind, app, jobId: parsed.jobId };
 
-async function showPlan(req: Parameters<typeof previewRollback>[0]) {
   const p = await previewRollback(req);
   console.log(`\n${p.plan.title}\n`);
   p.plan.steps.forEach((s, i) => console.log(`  ${i + 1}. ${s.text}`));
   if (p.plan.dataLoss) console.log(`\n  Data-loss window: ${p.plan.dataLoss.text}`);
   for (const w of p.plan.warnings) console.log(`  ! ${w}`);
   console.log("");
-  return p;
-}
+  if (parsed.planOnly) return 0;
+  if (!(await confirm(app.slug, parsed.yes, `run these ${p.plan.steps.length} steps on ${app.slug} now`))) return 1;
 
-async function run(slug: string | undefined, flags: Flags, kind: "rollback" | "restore" | "switch_release" | "undo", actor: string, planOnly = false) {
-  const app = await requireApp(slug);
-  const targetRelease = opt(releaseNameSchema, flags.release, "release");
-  const backupId = opt(backupIdSchema, flags.backup, "backup");
-  const jobId = opt(jobIdSchema, flags.job, "job");
-  const restoreDatabase = flags["restore-db"] === true;
-  const need = (v: unknown, flag: string) => {
-    if (v === undefined) throw new OpError("usage", `--${flag} is required for ${kind.replace("_", "-")}.`);
-  };
-  let req: Parameters<typeof previewRollback>[0];
-  if (kind === "rollback") req = { kind, app, targetRelease, restoreDatabase, backupId };
-  else if (kind === "restore") (need(backupId, "backup"), (req = { kind, app, backupId: backupId! }));
-  else if (kind === "switch_release") (need(targetRelease, "release"), (req = { kind, app, release: targetRelease! }));
-  else (need(jobId, "job"), (req = { kind, app, jobId: jobId! }));
-
-  await showPlan(req);
-  if (planOnly) return 0;
-  if (!(await confirm(app.slug, flags))) return 1;
+  const actor = cliActor();
   const started =
     req.kind === "rollback"
       ? await startRollback({ ...req, actor })
@@ -72,15 +93,15 @@ async function run(slug: string | undefined, flags: Flags, kind: "rollback" | "r
   return outcome.status === "ok" ? 0 : 1;
 }
 
-export const rollbackCommands: Record<string, Command> = {
-  /** npm run lifeboat -- plan shop [--release R] [--restore-db] [--backup ID] */
-  plan: ([slug], flags, actor) => run(slug, flags, "rollback", actor, true),
-  /** npm run lifeboat -- rollback shop [--release R] [--restore-db [--backup ID]] [--yes] */
-  rollback: ([slug], flags, actor) => run(slug, flags, "rollback", actor),
-  /** npm run lifeboat -- restore shop --backup ID [--yes] */
-  restore: ([slug], flags, actor) => run(slug, flags, "restore", actor),
-  /** npm run lifeboat -- switch-release shop --release R [--yes] */
-  "switch-release": ([slug], flags, actor) => run(slug, flags, "switch_release", actor),
-  /** npm run lifeboat -- undo shop --job ID [--yes] */
-  undo: ([slug], flags, actor) => run(slug, flags, "undo", actor),
+const command =
+  (name: RollbackCommandName): CliCommand =>
+  (args) =>
+    run(parseRollbackArgs(name, args));
+
+export const rollbackCommands: Record<RollbackCommandName, CliCommand> = {
+  plan: command("plan"),
+  rollback: command("rollback"),
+  restore: command("restore"),
+  "switch-release": command("switch-release"),
+  undo: command("undo"),
 };

@@ -3,30 +3,50 @@ import Link from "next/link";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Input, Label } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
-import { scrubParams } from "@/lib/actions/params";
 import { requireUser } from "@/lib/auth/session";
-import { auditFacets, listAudit, type AuditResult } from "@/lib/db/queries/audit";
+import { auditFacets, flushAuditThrottle, listAudit, type AuditResult } from "@/lib/db/queries/audit";
+import { chainHead, verifyAuditChain } from "@/lib/db/queries/audit-chain";
 import { formatAge, formatDateTime, formatDuration } from "@/lib/format";
+import { ChainStatus, cutCell, cutMessage, FilterInput, Params } from "./parts";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Audit" };
 
 const PAGE_SIZE = 100;
+/** Up to this many rows the chain is verified on every view of the first page; beyond, on request. */
+const VERIFY_ON_VIEW = 10_000;
 const resultTone: Record<AuditResult, BadgeTone> = { ok: "green", invalid: "neutral", denied: "yellow", error: "red" };
 
 type Search = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined) => (typeof v === "string" && v.trim() ? v.trim().slice(0, 200) : undefined);
+const idParam = (v: string | string[] | undefined) => {
+  const s = one(v);
+  return s && /^[1-9][0-9]{0,15}$/.test(s) && Number.isSafeInteger(Number(s)) ? Number(s) : undefined;
+};
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Search> }) {
   await requireUser("viewer");
   const sp = await searchParams;
   const filter = { app: one(sp.app), user: one(sp.user), action: one(sp.action) };
-  const beforeRaw = Number(one(sp.before));
-  const before = Number.isSafeInteger(beforeRaw) && beforeRaw > 0 ? beforeRaw : undefined;
-  const [rows, facets] = await Promise.all([listAudit({ ...filter, limit: PAGE_SIZE, before }), auditFacets()]);
+  const before = idParam(sp.before);
+  const after = before === undefined ? idParam(sp.after) : undefined;
+  // Refused anonymous calls held back by the rate limit become their "+N similar" rows before anyone reads.
+  await flushAuditThrottle();
+  const head = await chainHead();
+  const firstPage = before === undefined && after === undefined;
+  const verify = firstPage && (sp.verify === "1" || (head?.rows ?? 0) <= VERIFY_ON_VIEW);
+  const [fetched, facets, chain] = await Promise.all([
+    listAudit({ ...filter, limit: PAGE_SIZE + 1, before, after }),
+    auditFacets(),
+    verify ? verifyAuditChain() : Promise.resolve(null),
+  ]);
+  // One row more than a page tells whether there is another page in that direction.
+  const more = fetched.length > PAGE_SIZE;
+  const rows = after !== undefined ? fetched.slice(more ? 1 : 0) : fetched.slice(0, PAGE_SIZE);
+  const hasOlder = after !== undefined || more;
+  const hasNewer = before !== undefined || (after !== undefined && more);
   const filtered = Object.values(filter).some(Boolean);
   const query = (extra: Record<string, string | undefined>) => {
     const q = new URLSearchParams();
@@ -40,7 +60,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     <div className="space-y-5">
       <PageHeader
         title="Audit log"
-        description="Every action anyone took, refused ones included. Newest first; entries cannot be changed or deleted."
+        description="Every action anyone took, refused ones included (refusals of nobody signed in: one entry per minute and client, then a count). Newest first; entries cannot be changed or deleted, and each is chained to the previous one by its hash."
         actions={
           // A plain link: a download, not a page to prefetch.
           <a href={`/api/audit/export${query({})}`} className={buttonClasses({ variant: "secondary" })} download>
@@ -48,6 +68,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           </a>
         }
       />
+
+      {firstPage && <ChainStatus report={chain} rows={head?.rows ?? 0} verifyHref={`/audit${query({ verify: "1" })}`} />}
 
       <form method="get" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3 shadow-xs" aria-label="Filter audit log">
         <FilterInput name="app" label="App" value={filter.app} options={facets.apps} placeholder="any app" />
@@ -67,7 +89,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
 
       {rows.length === 0 ? (
         <EmptyState
-          title={filtered || before ? "No entries match." : "Nothing audited yet."}
+          title={filtered || !firstPage ? "No entries match." : "Nothing audited yet."}
           description={filtered ? "Try fewer filters, or a prefix like “backups” for every backup action." : "Every sign-in, backup, restore and setting change will appear here."}
         />
       ) : (
@@ -85,17 +107,17 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           </THead>
           <TBody>
             {rows.map((r) => (
-              <Tr key={r.id} data-testid="audit-row" data-result={r.result}>
+              <Tr key={r.id} data-testid="audit-row" data-result={r.result} data-count={r.count}>
                 <Td nowrap className="tabular-nums">
-                  <time dateTime={r.at.toISOString()} title={`${formatAge(r.at, now)} ago`}>
+                  <time dateTime={r.at.toISOString()} title={`#${r.id}, ${formatAge(r.at, now)} ago`}>
                     {formatDateTime(r.at).replace(" UTC", "")}
                   </time>
                 </Td>
-                <Td nowrap>{r.actorEmail ?? <span className="text-slate-400">—</span>}</Td>
+                <Td nowrap>{r.actorEmail ? <span title={r.actorEmail}>{cutCell(r.actorEmail)}</span> : <span className="text-slate-400">—</span>}</Td>
                 <Td nowrap>
                   {r.appSlug ? (
-                    <Link href={`/audit${query({ app: r.appSlug, before: undefined })}`} className="text-sky-800 hover:underline">
-                      {r.appSlug}
+                    <Link href={`/audit${query({ app: r.appSlug })}`} title={r.appSlug} className="text-sky-800 hover:underline">
+                      {cutCell(r.appSlug)}
                     </Link>
                   ) : (
                     <span className="text-slate-400">—</span>
@@ -104,14 +126,19 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 <Td nowrap mono>
                   {r.action}
                 </Td>
-                <Td>
+                <Td nowrap>
                   <Badge tone={resultTone[r.result]}>{r.result}</Badge>
+                  {r.count > 1 && (
+                    <Badge tone="neutral" className="ml-1" title={`${r.count} similar calls in this entry`}>
+                      ×{r.count}
+                    </Badge>
+                  )}
                 </Td>
                 <Td align="right" nowrap muted>
                   {formatDuration(r.durationMs)}
                 </Td>
                 <Td className="max-w-xl min-w-64">
-                  {r.message && <p className="text-slate-800">{r.message}</p>}
+                  {r.message && <p className="break-words text-slate-800">{cutMessage(r.message)}</p>}
                   <Params params={r.params} />
                 </Td>
               </Tr>
@@ -120,46 +147,29 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         </Table>
       )}
 
-      {rows.length === PAGE_SIZE && (
-        <div className="flex justify-end">
-          <Link href={`/audit${query({ before: String(rows[rows.length - 1]!.id) })}`} className={buttonClasses({ variant: "secondary" })}>
-            Older entries →
-          </Link>
-        </div>
+      {(hasNewer || hasOlder) && (
+        <nav className="flex justify-between gap-2" aria-label="Audit log pages">
+          <span className="flex gap-2">
+            {hasNewer && (
+              <>
+                <Link href={`/audit${query({})}`} className={buttonClasses({ variant: "ghost" })}>
+                  ← Newest
+                </Link>
+                {rows.length > 0 && (
+                  <Link href={`/audit${query({ after: String(rows[0]!.id) })}`} className={buttonClasses({ variant: "secondary" })}>
+                    ← Newer entries
+                  </Link>
+                )}
+              </>
+            )}
+          </span>
+          {hasOlder && rows.length > 0 && (
+            <Link href={`/audit${query({ before: String(rows[rows.length - 1]!.id) })}`} className={buttonClasses({ variant: "secondary" })}>
+              Older entries →
+            </Link>
+          )}
+        </nav>
       )}
     </div>
-  );
-}
-
-function FilterInput({ name, label, value, options, placeholder }: { name: string; label: string; value?: string; options: string[]; placeholder: string }) {
-  const id = `audit-${name}`;
-  return (
-    <div className="w-56">
-      <Label htmlFor={id} className="mb-1">
-        {label}
-      </Label>
-      <Input id={id} name={name} defaultValue={value} placeholder={placeholder} list={`${id}-options`} autoComplete="off" />
-      <datalist id={`${id}-options`}>
-        {options.map((o) => (
-          <option key={o} value={o} />
-        ))}
-      </datalist>
-    </div>
-  );
-}
-
-/** Params as key=value pairs; scrubbed again on display in case an older entry predates a scrub rule. */
-function Params({ params }: { params: Record<string, unknown> }) {
-  const entries = Object.entries(scrubParams(params)).filter(([, v]) => v !== "" && v !== null && v !== undefined);
-  if (entries.length === 0) return null;
-  return (
-    <p className="mt-0.5 font-mono text-xs break-all text-slate-500">
-      {entries.map(([k, v], i) => (
-        <span key={k}>
-          {i > 0 && " "}
-          <span className="text-slate-600">{k}</span>=<span className="text-slate-800">{typeof v === "string" ? v : JSON.stringify(v)}</span>
-        </span>
-      ))}
-    </p>
   );
 }
