@@ -26,6 +26,9 @@ const backupColumns = {
   release: backups.release,
   forRelease: backups.forRelease,
   pinned: backups.pinned,
+  pinnedBy: backups.pinnedBy,
+  pinnedRole: backups.pinnedRole,
+  adminPinnedAt: backups.adminPinnedAt,
   error: backups.error,
   jobId: backups.jobId,
   stats: backups.stats,
@@ -250,4 +253,12 @@ export async function listBackupsOfJob(jobId: number): Promise<(BackupView & { a
     .where(eq(backups.jobId, jobId))
     .orderBy(asc(backups.id));
   return rows.map(({ deletedAt, ...r }) => ({ ...r, deleted: deletedAt !== null }));
+}
+
+/** Marks a backup whose file no longer has its recorded sha256: never restored, never a default, kept as evidence. */
+export async function markBackupTampered(appId: number, id: number, error: string): Promise<void> {
+  await getDb()
+    .update(backups)
+    .set({ status: "tampered", verifiedAt: null, error })
+    .where(and(live(appId), eq(backups.id, id)));
 }
