@@ -20,39 +20,58 @@ export function newRestrictKey(): string {
  *   psql is restricted by the dump itself from its first command to its last line.
  * - ownKey null: no such line anywhere; Lifeboat restricts psql with a key of its own before the dump.
  */
-export async function planRestriction(file: string): Promise<{ ownKey: string | null } | { problem: ScanProblem }> {
+export async function planRestriction(file: string): Promise<RestrictionPlan> {
+  const planner = new RestrictionPlanner();
   const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
-  let lineNo = 0;
-  let leading = true;
-  let ownKey: string | null = null;
-  let closedAt = 0;
-  const problem = (reason: string) => ({ problem: { line: lineNo, reason } });
   try {
-    for await (const raw of rl) {
-      lineNo++;
-      const line = raw.replace(/\r$/, "");
-      const blank = line.trim() === "";
-      if (closedAt && !blank) return problem(`text after the dump's closing \\unrestrict (line ${closedAt})`);
-      if (leading && !blank && !line.startsWith("--")) {
-        leading = false;
-        const m = line.match(/^\\restrict ([A-Za-z0-9]+)$/);
-        if (m) {
-          ownKey = m[1]!;
-          continue;
-        }
-      }
-      if (!/\\(un)?restrict/i.test(line)) continue;
-      if (ownKey && line === `\\unrestrict ${ownKey}`) {
-        closedAt = lineNo;
-        continue;
-      }
-      return problem("a \\restrict or \\unrestrict that is not the dump's own opening and closing pair");
+    for await (const line of rl) {
+      const problem = planner.feed(line);
+      if (problem) return { problem };
     }
   } finally {
     rl.close();
   }
-  if (ownKey && !closedAt) return { problem: { line: lineNo, reason: "a \\restrict without its closing \\unrestrict" } };
-  return { ownKey };
+  return planner.end();
+}
+
+export type RestrictionPlan = { ownKey: string | null } | { problem: ScanProblem };
+
+/** planRestriction's rules, line by line (readline's lines: split at \n, \r\n and a lone \r, finer than psql's). */
+export class RestrictionPlanner {
+  private lineNo = 0;
+  private leading = true;
+  private ownKey: string | null = null;
+  private closedAt = 0;
+
+  feed(raw: string): ScanProblem | undefined {
+    this.lineNo++;
+    const line = raw.replace(/\r$/, "");
+    const blank = line.trim() === "";
+    if (this.closedAt && !blank) return this.problem(`text after the dump's closing \\unrestrict (line ${this.closedAt})`);
+    if (this.leading && !blank && !line.startsWith("--")) {
+      this.leading = false;
+      const m = line.match(/^\\restrict ([A-Za-z0-9]+)$/);
+      if (m) {
+        this.ownKey = m[1]!;
+        return undefined;
+      }
+    }
+    if (!/\\(un)?restrict/i.test(line)) return undefined;
+    if (this.ownKey && line === `\\unrestrict ${this.ownKey}`) {
+      this.closedAt = this.lineNo;
+      return undefined;
+    }
+    return this.problem("a \\restrict or \\unrestrict that is not the dump's own opening and closing pair");
+  }
+
+  end(): RestrictionPlan {
+    if (this.ownKey && !this.closedAt) return { problem: { line: this.lineNo, reason: "a \\restrict without its closing \\unrestrict" } };
+    return { ownKey: this.ownKey };
+  }
+
+  private problem(reason: string): ScanProblem {
+    return { line: this.lineNo, reason };
+  }
 }
 
 /** Scans a plain dump file; resolves with the first problem, or undefined when it only has pg_dump's own. */
