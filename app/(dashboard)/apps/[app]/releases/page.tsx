@@ -46,7 +46,9 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
   const currentIndex = releases.findIndex((r) => r.isCurrent);
   const previous = releases.slice(currentIndex + 1).find((r) => r.complete);
   const dialogReleases = releases.map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }));
-  const dialogBackups = okBackups.map((b) => ({ id: b.id, name: b.name, method: b.method, createdAt: b.createdAt.toISOString() }));
+  const dialogBackups = backups
+    .filter((b) => b.status === "ok" || b.status === "tampered")
+    .map((b) => ({ id: b.id, name: b.name, method: b.method, createdAt: b.createdAt.toISOString(), tampered: b.status === "tampered" }));
 
   return (
     <div className="space-y-5">
