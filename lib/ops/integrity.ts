@@ -23,13 +23,25 @@ export interface VerifiedFile {
 
 const CHUNK = 1024 * 1024;
 
+/** A backup file whose bytes matched the recorded sha256, still open. */
+export interface OpenVerifiedFile extends VerifiedFile {
+  /**
+   * What psql or pg_restore should read: on Linux /proc/<pid>/fd/<n>, which opens the very inode that was
+   * hashed even if the name is renamed over meanwhile (elsewhere the path itself).
+   */
+  readPath: string;
+  /** Refuses when the open file was written to since it was hashed (its ctime or size moved). */
+  assertUnchanged(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
  * Hashes `file` and compares it with `expected` (the sha256 recorded when Lifeboat wrote it). Refuses a
  * file with no recorded checksum (found on disk, or never finished), one whose hash differs ("tampered"),
- * and one that changed while it was being hashed. The returned stamp lets the caller prove afterwards that
- * what psql or pg_restore read was still these bytes (assertFileUnchanged).
+ * and one that changed while it was being hashed. The file stays open: restore from `readPath`, check
+ * `assertUnchanged()` after the tool is done, then `close()`.
  */
-export async function checkBackupFile(file: string, expected: string | null | undefined, signal?: AbortSignal): Promise<VerifiedFile> {
+export async function openVerifiedBackupFile(file: string, expected: string | null | undefined, signal?: AbortSignal): Promise<OpenVerifiedFile> {
   if (!expected) {
     throw new OpError(
       "no_checksum",
@@ -40,10 +52,8 @@ export async function checkBackupFile(file: string, expected: string | null | un
   const fh = await fs.open(file, "r").catch(() => {
     throw new OpError("missing_file", `The backup file ${file} does not exist or cannot be read.`);
   });
-  let sha256: string;
-  let stamp: FileStamp;
   try {
-    stamp = toStamp(await fh.stat({ bigint: true }));
+    const stamp = toStamp(await fh.stat({ bigint: true }));
     const hash = crypto.createHash("sha256");
     const buf = Buffer.alloc(CHUNK);
     for (let pos = 0; ; ) {
@@ -53,22 +63,38 @@ export async function checkBackupFile(file: string, expected: string | null | un
       hash.update(buf.subarray(0, bytesRead));
       pos += bytesRead;
     }
-    sha256 = hash.digest("hex");
-    if (!sameStamp(stamp, toStamp(await fh.stat({ bigint: true })))) throw changedWhileChecking(file);
-  } finally {
-    await fh.close();
-  }
-  // The path must still name the inode that was hashed (not a file renamed over it meanwhile).
-  await assertFileUnchanged(file, stamp);
-  if (sha256 !== expected.toLowerCase()) {
-    throw new OpError(
-      "tampered",
-      `${file} was changed after Lifeboat wrote it: its sha256 is ${sha256.slice(0, 12)}…, not the recorded ${expected.slice(0, 12)}…. ` +
-        `It is marked tampered and will not be restored. Find out who can write to the backups directory.`,
-      { sha256 },
+    const sha256 = hash.digest("hex");
+    const assertUnchanged = async () => {
+      if (!sameStamp(stamp, toStamp(await fh.stat({ bigint: true })))) throw changedWhileChecking(file);
+    };
+    await assertUnchanged();
+    if (sha256 !== expected.toLowerCase()) {
+      throw new OpError(
+        "tampered",
+        `${file} was changed after Lifeboat wrote it: its sha256 is ${sha256.slice(0, 12)}…, not the recorded ${expected.slice(0, 12)}…. ` +
+          `It is marked tampered and will not be restored. Find out who can write to the backups directory.`,
+        { sha256 },
+      );
+    }
+    const procPath = `/proc/${process.pid}/fd/${fh.fd}`;
+    const viaProc = await fs.stat(procPath, { bigint: true }).then(
+      (st) => st.ino === stamp.ino && st.dev === stamp.dev,
+      () => false,
     );
+    return { sha256, stamp, readPath: viaProc ? procPath : file, assertUnchanged, close: () => fh.close() };
+  } catch (e) {
+    await fh.close();
+    throw e;
   }
-  return { sha256, stamp };
+}
+
+/** Hashes and compares like openVerifiedBackupFile, for a caller that reads the file by path right after. */
+export async function checkBackupFile(file: string, expected: string | null | undefined, signal?: AbortSignal): Promise<VerifiedFile> {
+  const v = await openVerifiedBackupFile(file, expected, signal);
+  await v.close();
+  // The path must still name the inode that was hashed (not a file renamed over it meanwhile).
+  await assertFileUnchanged(file, v.stamp);
+  return { sha256: v.sha256, stamp: v.stamp };
 }
 
 /** Refuses when `file` is no longer the very file (same inode, size, mtime, ctime) that was hashed. */

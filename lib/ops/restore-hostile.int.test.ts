@@ -6,7 +6,7 @@ import { sha256File } from "./checksum";
 import type { OpContext } from "./context";
 import { dumpDatabase } from "./dump";
 import { runUnchecked } from "./exec";
-import { assertFileUnchanged, checkBackupFile } from "./integrity";
+import { assertFileUnchanged, checkBackupFile, openVerifiedBackupFile } from "./integrity";
 import { clientToolFor } from "./pg-bin";
 import { pgEnv } from "./target";
 import { psqlRestoreArgs, restoreDumpToNewDatabase, tableFingerprint } from "./restore";
@@ -185,6 +185,36 @@ describe("the checksum gate", () => {
     await fs.copyFile(genuine.path, `${file}.new`);
     await fs.rename(`${file}.new`, file); // same bytes, another inode
     await expect(assertFileUnchanged(file, v2.stamp)).rejects.toMatchObject({ code: "tampered" });
+  });
+});
+
+describe("the tools read the bytes that were hashed", () => {
+  it("a file renamed over the backup after the hash is not what the tools read, and the swap is noticed", async () => {
+    const file = path.join(dir, "swap.sql");
+    await fs.copyFile(genuine.path, file);
+    const v = await openVerifiedBackupFile(file, genuine.sha256);
+    try {
+      expect(v.readPath).not.toBe(file);
+      await fs.writeFile(`${file}.evil`, "\\! touch /nonexistent/pwned\n");
+      await fs.rename(`${file}.evil`, file);
+      expect(await fs.readFile(v.readPath, "utf8")).toBe(genuine.text);
+      // Losing its name changes the hashed inode's ctime: the restore is refused and the backup marked.
+      await expect(v.assertUnchanged()).rejects.toMatchObject({ code: "tampered" });
+    } finally {
+      await v.close();
+    }
+  });
+
+  it("a write into the hashed file is noticed before the restored database is used", async () => {
+    const file = path.join(dir, "inplace.sql");
+    await fs.copyFile(genuine.path, file);
+    const v = await openVerifiedBackupFile(file, genuine.sha256);
+    try {
+      await fs.appendFile(file, "-- more\n");
+      await expect(v.assertUnchanged()).rejects.toMatchObject({ code: "tampered" });
+    } finally {
+      await v.close();
+    }
   });
 });
 

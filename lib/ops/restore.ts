@@ -5,7 +5,7 @@ import type { OpContext } from "./context";
 import { dropDatabaseIfExists } from "./clone";
 import { errorLine, plainDumpComplete, PLAIN_TRAILER, readTail, type DumpFormat } from "./dump";
 import { OpError } from "./errors";
-import { assertFileUnchanged, checkBackupFile } from "./integrity";
+import { openVerifiedBackupFile, type OpenVerifiedFile } from "./integrity";
 import { newRestrictKey, planRestriction, scanPlainDump } from "./plain-dump-scan";
 import { listUserTables } from "./tables";
 import { ProcessError, run } from "./exec";
@@ -85,20 +85,31 @@ export async function restoreDumpToNewDatabase(opts: RestoreOptions): Promise<{ 
     throw new OpError("missing_file", `The backup file ${file} does not exist or cannot be read.`);
   });
 
-  // First line of defence: these are the bytes Lifeboat wrote (lib/ops/integrity.ts).
+  // First line of defence: these are the bytes Lifeboat wrote (lib/ops/integrity.ts). From here on every
+  // reader (the checks below, psql, pg_restore) reads the very inode that was hashed, not the name.
   ctx.phase("checking checksum");
-  const verified = await checkBackupFile(file, opts.sha256, ctx.signal);
+  const verified = await openVerifiedBackupFile(file, opts.sha256, ctx.signal);
+  try {
+    return await restoreVerified(opts, verified, started);
+  } finally {
+    await verified.close();
+  }
+}
+
+async function restoreVerified(opts: RestoreOptions, verified: OpenVerifiedFile, started: number): Promise<{ durationMs: number; sizeBytes: number }> {
+  const { target, ctx, newDb, file, format } = opts;
+  const source = verified.readPath;
   let ownKey: string | null = null;
   if (format === "plain") {
     ctx.phase("checking");
-    if (!plainDumpComplete(await readTail(file, 4096))) {
+    if (!plainDumpComplete(await readTail(source, 4096))) {
       throw new OpError(
         "incomplete_dump",
         `The plain dump ${file} does not end with "${PLAIN_TRAILER}": it is incomplete, and restoring it would load only part of the data.`,
       );
     }
-    const plan = await planRestriction(file);
-    const problem = "problem" in plan ? plan.problem : await scanPlainDump(file);
+    const plan = await planRestriction(source);
+    const problem = "problem" in plan ? plan.problem : await scanPlainDump(source);
     if (!("problem" in plan)) ownKey = plan.ownKey;
     if (problem) {
       throw new OpError(
@@ -138,16 +149,16 @@ export async function restoreDumpToNewDatabase(opts: RestoreOptions): Promise<{ 
       PGOPTIONS: "-c standard_conforming_strings=on",
     };
     if (format === "custom") {
-      await run(opts.pgRestore, pgRestoreArgs(file, opts.jobs), { env, signal: ctx.signal, onStderrLine: (l) => ctx.log(l) });
+      await run(opts.pgRestore, pgRestoreArgs(source, opts.jobs), { env, signal: ctx.signal, onStderrLine: (l) => ctx.log(l) });
     } else {
       await withPrelude(ownKey, (prelude) =>
-        run(opts.psql, psqlRestoreArgs(file, prelude), { env, signal: ctx.signal, onStderrLine: (l) => ctx.log(l), maxStdout: 64 * 1024 }),
+        run(opts.psql, psqlRestoreArgs(source, prelude), { env, signal: ctx.signal, onStderrLine: (l) => ctx.log(l), maxStdout: 64 * 1024 }),
       );
     }
-    // The tools read the file by path after the hash: prove it is still the very file that was hashed
-    // (a rewrite or a rename over it changes its ctime or inode). Until this returns, the caller does not
-    // use the new database; on failure it is dropped below.
-    await assertFileUnchanged(file, verified.stamp);
+    // A write into the hashed file while the tools read it changes its ctime: then what was restored is
+    // not what was verified. Until this returns the caller does not use the new database; on failure it
+    // is dropped below.
+    await verified.assertUnchanged();
     await ctx.step("restore:restored", { newDb });
     const sql = connectTarget(target, MAINTENANCE_DB);
     try {
