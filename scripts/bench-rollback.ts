@@ -131,7 +131,7 @@ async function benchSize(cluster: Cluster, scale: number) {
     await setBanner(cluster, db, BEFORE);
     say("backups of the state before the bad release: a Lifeboat dump (custom) and the seed's plain dump");
     await fs.rm(path.join(outDir, "lifeboat.dump"), { force: true });
-    await dumpDatabase({ target: t, pgDump, pgRestore, dir: outDir, fileName: "lifeboat.dump", format: "custom", ctx: quietCtx(), estimatedBytes: dbBytes });
+    const dumped = await dumpDatabase({ target: t, pgDump, pgRestore, dir: outDir, fileName: "lifeboat.dump", format: "custom", ctx: quietCtx(), estimatedBytes: dbBytes });
     const seedFile = path.join(outDir, "seed.sql");
     await run(pgDump, ["--no-password", "-Fp", "-f", seedFile], { env: pgEnv(t) });
 
@@ -167,6 +167,7 @@ async function benchSize(cluster: Cluster, scale: number) {
         database: {
           source: "dump",
           file: path.join(outDir, "lifeboat.dump"),
+          sha256: dumped.sha256,
           format: "custom",
           pgRestore,
           psql,

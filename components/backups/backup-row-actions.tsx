@@ -14,6 +14,8 @@ export function BackupRowActions(props: {
   backupId: number;
   name: string;
   pinned: boolean;
+  /** Pinned by an admin: only an admin may unpin it (the action refuses anyone else too). */
+  adminPinned?: boolean;
   canOperate: boolean;
   canDelete: boolean;
   verifiable: boolean;
@@ -36,7 +38,11 @@ export function BackupRowActions(props: {
           <input type="hidden" name="app" value={props.app} />
           <input type="hidden" name="backupId" value={props.backupId} />
           <input type="hidden" name="pinned" value={props.pinned ? "false" : "true"} />
-          <button disabled={pinPending} className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50">
+          <button
+            disabled={pinPending || (props.adminPinned && !props.canDelete)}
+            title={props.adminPinned && !props.canDelete ? "Pinned by an admin: only an admin can unpin it" : undefined}
+            className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50 disabled:opacity-50"
+          >
             {props.pinned ? "Unpin" : "Pin"}
           </button>
         </form>

@@ -20,6 +20,7 @@ const STATUS_TONE: Record<BackupView["status"], BadgeTone> = {
   running: "blue",
   failed: "red",
   interrupted: "yellow",
+  tampered: "red",
 };
 
 export function BackupsTable(props: { app: AppView; backups: BackupView[]; canOperate: boolean; canAdmin: boolean }) {
@@ -49,7 +50,11 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; canOp
                 <div className="font-mono text-xs text-slate-900">{b.name}</div>
                 <div className="text-xs text-slate-500">
                   {b.method === "dump" ? `pg_dump ${b.format ?? ""}` : "clone database"}
-                  {b.pinned && <span className="ml-2 rounded bg-slate-800 px-1.5 py-0.5 text-[10px] font-semibold text-white">PINNED</span>}
+                  {b.pinned && (
+                    <span className="ml-2 rounded bg-slate-800 px-1.5 py-0.5 text-[10px] font-semibold text-white" title={b.pinnedBy ? `pinned by ${b.pinnedBy}` : undefined}>
+                      {b.pinnedRole === "admin" ? "PINNED · ADMIN" : "PINNED"}
+                    </span>
+                  )}
                 </div>
                 {b.status === "ok" && (
                   <details className="mt-1 text-xs">
@@ -89,6 +94,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; canOp
                     backupId={b.id}
                     name={b.name}
                     pinned={b.pinned}
+                    adminPinned={b.pinned && b.pinnedRole === "admin"}
                     canOperate={props.canOperate}
                     canDelete={props.canAdmin}
                     verifiable={b.status === "ok"}

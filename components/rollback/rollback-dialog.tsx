@@ -24,7 +24,8 @@ export interface DialogProps {
   tone?: "danger" | "neutral";
   size?: "md" | "sm";
   releases?: { name: string; complete: boolean; isCurrent: boolean }[];
-  backups?: { id: number; name: string; method: string; createdAt: string }[];
+  /** tampered: listed so the operator sees it, but never selectable (lib/ops/integrity.ts). */
+  backups?: { id: number; name: string; method: string; createdAt: string; tampered?: boolean }[];
   defaultRelease?: string;
   backupId?: number;
   release?: string;
@@ -148,7 +149,8 @@ export function RollbackDialog(props: DialogProps) {
                         >
                           <option value="">Default: taken just before the current release</option>
                           {(props.backups ?? []).map((b) => (
-                            <option key={b.id} value={b.id}>
+                            <option key={b.id} value={b.id} disabled={b.tampered} className={b.tampered ? "text-red-700" : undefined}>
+                              {b.tampered ? "⚠ TAMPERED — " : ""}
                               {b.name} ({b.method}, {formatAge(b.createdAt)} ago)
                             </option>
                           ))}

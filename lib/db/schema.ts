@@ -22,7 +22,8 @@ export const backupMethodEnum = pgEnum("backup_method", ["dump", "clone"]);
 export const dumpFormatEnum = pgEnum("dump_format", ["custom", "plain"]);
 export const cloneStrategyEnum = pgEnum("clone_strategy", ["file_copy", "wal_log"]);
 export const backupKindEnum = pgEnum("backup_kind", ["automatic", "manual", "named", "found", "pre_rollback"]);
-export const backupStatusEnum = pgEnum("backup_status", ["running", "ok", "failed", "interrupted"]);
+/** tampered: the file no longer has the sha256 recorded when Lifeboat wrote it; never restored. */
+export const backupStatusEnum = pgEnum("backup_status", ["running", "ok", "failed", "interrupted", "tampered"]);
 export const jobTypeEnum = pgEnum("job_type", [
   "backup",
   "verify",
@@ -198,6 +199,11 @@ export const backups = pgTable(
     /** The release about to be deployed, when the backup was taken for one. */
     forRelease: text(),
     pinned: boolean().notNull().default(false),
+    /** Who pinned it last and with which role: unpinning needs at least that role. */
+    pinnedBy: text(),
+    pinnedRole: roleEnum(),
+    /** Set once an admin pins it and never cleared: retention a non-admin triggers never removes it. */
+    adminPinnedAt: tstz(),
     error: text(),
     jobId: integer().references(() => jobs.id, { onDelete: "set null" }),
     /** pg_stat_database counters when taken: lets the rollback dialog say how much was written since. */

@@ -3,13 +3,14 @@ import type { AppView } from "@/lib/db/queries/apps";
 import { getAppTarget } from "@/lib/db/queries/apps";
 import { getBackup, markBackupDeleted, setBackupVerified } from "@/lib/db/queries/backups";
 import { env } from "@/lib/env";
-import { sha256File } from "@/lib/ops/checksum";
 import { deleteDumpFile, dropCloneBackup } from "@/lib/ops/delete-backup";
 import { verifyDumpFile } from "@/lib/ops/dump";
 import { OpError } from "@/lib/ops/errors";
+import { checkBackupFile } from "@/lib/ops/integrity";
 import { resolveInside } from "@/lib/ops/paths";
 import { listCloneBackupsOnServer } from "@/lib/ops/server-backups";
 import { probeServer } from "@/lib/ops/server-info";
+import { recordIntegrityFailure } from "./backup-integrity";
 import { startJob } from "./runner";
 
 async function requireBackup(app: AppView, backupId: number) {
@@ -29,19 +30,23 @@ export async function startVerify(app: AppView, backupId: number, actor: string)
     const target = await getAppTarget(app.id);
     let problem: string | null = null;
     if (backup.method === "dump") {
-      ctx.phase("reading back");
       const file = await resolveInside(app.backupsDir, backup.name, "backup file");
       const exists = await fs.access(file).then(() => true, () => false);
       if (!exists) problem = `the file ${file} is missing`;
+      else if (!backup.sha256) problem = "no sha256 was recorded when it was written, so its bytes cannot be checked";
       else {
+        // The checksum gate first: a file that is not what Lifeboat wrote is not handed to pg_restore.
+        ctx.phase("checksumming");
+        try {
+          await checkBackupFile(file, backup.sha256, ctx.signal);
+        } catch (e) {
+          await recordIntegrityFailure(e, app, backup, actor);
+          throw e;
+        }
+        ctx.phase("reading back");
         const server = await probeServer(target, env().PG_BIN);
         const r = await verifyDumpFile(file, backup.format ?? "custom", server.pgRestorePath);
         if (!r.ok) problem = r.reason ?? "it does not read back";
-        else if (backup.sha256) {
-          ctx.phase("checksumming");
-          const sum = await sha256File(file);
-          if (sum !== backup.sha256) problem = `its sha256 changed since it was written (now ${sum.slice(0, 12)}…)`;
-        }
       }
     } else {
       const found = await listCloneBackupsOnServer(target, target.database);

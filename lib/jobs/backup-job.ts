@@ -22,6 +22,7 @@ import { planRetention } from "@/lib/ops/retention";
 import { captureDbStats, listCloneBackupsOnServer } from "@/lib/ops/server-backups";
 import { probeServer } from "@/lib/ops/server-info";
 import type { TargetDb } from "@/lib/ops/target";
+import type { Role } from "@/lib/auth/roles";
 import { startJob, type JobContext } from "./runner";
 
 export interface BackupRequest {
@@ -32,6 +33,8 @@ export interface BackupRequest {
   forRelease?: string;
   endSessions?: boolean;
   actor: string;
+  /** The role the backup was asked for with: retention acts with it (lib/ops/retention.ts). Unknown counts as below admin. */
+  actorRole?: Role;
 }
 
 type Kind = "automatic" | "manual" | "named";
@@ -140,15 +143,15 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
     await finishBackup(backupId, { status: "failed", error: failureText(e), durationMs: Date.now() - started });
     throw e;
   }
-  const pruned = kind === "automatic" ? await applyRetention(ctx, app, target) : [];
+  const pruned = kind === "automatic" ? await applyRetention(ctx, app, target, req.actorRole) : [];
   ctx.phase("done");
   return { backupId, name, method, pruned };
 }
 
 /** Keeps the newest N automatic backups per method (lib/ops/retention.ts says which are never pruned). */
-export async function applyRetention(ctx: JobContext, app: AppView, target: TargetDb): Promise<string[]> {
+export async function applyRetention(ctx: JobContext, app: AppView, target: TargetDb, role: Role | undefined): Promise<string[]> {
   const rows = await listForRetention(app.id);
-  const prune = new Set(planRetention(rows, app.retention));
+  const prune = new Set(planRetention(rows, app.retention, { triggeredByAdmin: role === "admin" }));
   const pruned: string[] = [];
   for (const row of rows.filter((r) => prune.has(r.id))) {
     await ctx.step("retention:delete", { backupId: row.id, name: row.name, method: row.method });

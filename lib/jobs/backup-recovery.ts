@@ -29,9 +29,18 @@ registerRecovery("backup", async (job, journal) => {
     if (finalExists) {
       const server = await probeServer(target, env().PG_BIN);
       const check = await verifyDumpFile(finalPath, backup.format ?? "custom", server.pgRestorePath);
+      // The sha256 the dump journaled when it verified the file, not one taken now: a file swapped in after
+      // the crash must not be blessed as Lifeboat's (lib/ops/integrity.ts).
+      const journaled = journal.find((j) => j.step === "dump:verified")?.detail?.sha256;
+      const now = check.ok ? await sha256File(finalPath) : null;
+      if (check.ok && typeof journaled === "string" && now !== journaled) {
+        await finishBackup(backup.id, { status: "tampered", error: `Its sha256 is not the one journaled when it was written (${journaled.slice(0, 12)}…).` });
+        decisions.push(`${backup.name} is not the file the job wrote (sha256 differs); recorded as tampered`);
+        return decisions;
+      }
       if (check.ok) {
         const { size } = await fs.stat(finalPath);
-        await finishBackup(backup.id, { status: "ok", sizeBytes: size, sha256: await sha256File(finalPath), verifiedAt: new Date() });
+        await finishBackup(backup.id, { status: "ok", sizeBytes: size, sha256: typeof journaled === "string" ? journaled : null, verifiedAt: new Date() });
         decisions.push(`${backup.name} had been written completely; re-verified it and kept it as ok`);
         return decisions;
       }

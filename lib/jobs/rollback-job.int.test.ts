@@ -188,9 +188,10 @@ describe("rollback jobs", () => {
     await admin.end();
     const server = await probeServer(target(empty));
     const { silentContext } = await import("@/lib/ops/context");
-    await dumpDatabase({ target: target(empty), pgDump: server.pgDumpPath, pgRestore: server.pgRestorePath, dir: shop.backupsDir, fileName: "db_backup_empty.dump", format: "custom", ctx: silentContext });
+    const dumped = await dumpDatabase({ target: target(empty), pgDump: server.pgDumpPath, pgRestore: server.pgRestorePath, dir: shop.backupsDir, fileName: "db_backup_empty.dump", format: "custom", ctx: silentContext });
     const id = await mods.backups.insertBackup({ appId: shop.appId, name: "db_backup_empty.dump", method: "dump", kind: "named", format: "custom", createdBy: "t", release: null, jobId: null });
-    await mods.backups.finishBackup(id, { status: "ok" });
+    // Lifeboat restores only files whose sha256 it recorded (lib/ops/integrity.ts).
+    await mods.backups.finishBackup(id, { status: "ok", sha256: dumped.sha256 });
     const before = await dbNames();
     const rb = await run(mods.jobs.startRollback({ app: await app(), targetRelease: "r2", restoreDatabase: true, backupId: id, actor: "oncall" }));
     expect(rb.outcome.status).toBe("failed");

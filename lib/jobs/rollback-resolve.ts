@@ -8,6 +8,7 @@ import { resolveInside } from "@/lib/ops/paths";
 import { assertSwitchable, listReleases, readCurrentRelease } from "@/lib/ops/releases";
 import { defaultRollbackTarget, type RollbackKind } from "@/lib/ops/rollback-plan";
 import { connectTarget, MAINTENANCE_DB, type TargetDb } from "@/lib/ops/target";
+import { assertDumpRestorable } from "./backup-integrity";
 import { tryLockApp } from "./lock";
 import type { RollbackJobResult } from "./rollback-run";
 
@@ -169,6 +170,7 @@ export async function resolveUndo(req: Omit<UndoRequest, "actor">): Promise<Reso
 async function requireRestorableBackup(app: AppView, backupId: number): Promise<BackupView> {
   const backup = await getBackup(app.id, backupId);
   if (!backup) throw new OpError("not_found", `Backup #${backupId} is not a backup of ${app.slug}. Pick one from the app's backups list.`);
+  assertDumpRestorable(backup);
   if (backup.status !== "ok") throw new OpError("not_restorable", `${backup.name} is ${backup.status}; only completed backups can be restored.`);
   if (backup.method === "clone") {
     const target = await getAppTarget(app.id);

@@ -11,6 +11,7 @@ import type { RollbackKind } from "@/lib/ops/rollback-plan";
 import { localDataDirectory } from "@/lib/ops/rollback-server";
 import { captureDbStats, databaseSizes } from "@/lib/ops/server-backups";
 import { probeServer } from "@/lib/ops/server-info";
+import { recordIntegrityFailure } from "./backup-integrity";
 import { assertNothingToRecover, databaseExists, type Resolved } from "./rollback-resolve";
 import { startJob, type JobContext, type JobOutcome } from "./runner";
 
@@ -128,6 +129,7 @@ async function runChange(ctx: JobContext, r: Resolved, actor: string, holder: { 
         database = {
           source: "dump",
           file: r.backupFile!,
+          sha256: r.backup!.sha256,
           format: r.backup!.format ?? "custom",
           pgRestore: server.pgRestorePath,
           psql: server.psqlPath,
@@ -203,6 +205,7 @@ async function runChange(ctx: JobContext, r: Resolved, actor: string, holder: { 
     return result;
   } catch (e) {
     sync();
+    if (r.backup) await recordIntegrityFailure(e, app, r.backup, actor).catch((err: Error) => ctx.log(`could not mark ${r.backup!.name} tampered: ${err.message}`));
     throw e;
   }
 }

@@ -71,7 +71,7 @@ describe("dumpDatabase + restoreDumpToNewDatabase", () => {
       expect(await verifyDumpFile(r.path, format, tools.pgRestore)).toEqual({ ok: true });
 
       const restored = uniqueName("restored");
-      await restoreDumpToNewDatabase({ target: target(db), ...tools, file: r.path, format, newDb: restored, ctx: recorder().ctx });
+      await restoreDumpToNewDatabase({ target: target(db), ...tools, file: r.path, sha256: r.sha256, format, newDb: restored, ctx: recorder().ctx });
       const [a, b] = await Promise.all([tableFingerprint(target(db), db), tableFingerprint(target(db), restored)]);
       expect(a.map((t) => t.table)).toEqual(expect.arrayContaining(["public.customers", "public.orders", "public.order_items", "public.odd names"]));
       expect(a.find((t) => t.table === "public.orders")!.rows).toBe(900);
@@ -91,7 +91,7 @@ describe("dumpDatabase + restoreDumpToNewDatabase", () => {
     const dir = await tmpDir("dumps");
     const r = await dumpDatabase({ target: target(db), ...tools, dir, fileName: "db_backup_2.dump", format: "custom", ctx: recorder().ctx });
     const restored = uniqueName("restored_j");
-    await restoreDumpToNewDatabase({ target: target(db), ...tools, file: r.path, format: "custom", newDb: restored, ctx: recorder().ctx, jobs: 2 });
+    await restoreDumpToNewDatabase({ target: target(db), ...tools, file: r.path, sha256: r.sha256, format: "custom", newDb: restored, ctx: recorder().ctx, jobs: 2 });
     expect(await tableFingerprint(target(db), restored)).toEqual(await tableFingerprint(target(db), db));
   });
 
@@ -126,7 +126,7 @@ describe("verification catches truncated dumps", () => {
     const r = await dumpDatabase({ target: target(db), ...tools, dir, fileName: "db_backup_4.sql", format: "plain", ctx: recorder().ctx });
     await fs.truncate(r.path, Math.floor(r.sizeBytes / 2));
     const newDb = uniqueName("never");
-    await expect(restoreDumpToNewDatabase({ target: target(db), ...tools, file: r.path, format: "plain", newDb, ctx: recorder().ctx })).rejects.toMatchObject({
+    await expect(restoreDumpToNewDatabase({ target: target(db), ...tools, file: r.path, sha256: await sha256File(r.path), format: "plain", newDb, ctx: recorder().ctx })).rejects.toMatchObject({
       code: "incomplete_dump",
     });
     expect(await dbExists(newDb)).toBe(false);
@@ -137,7 +137,7 @@ describe("verification catches truncated dumps", () => {
     const r = await dumpDatabase({ target: target(db), ...tools, dir, fileName: "db_backup_5.dump", format: "custom", ctx: recorder().ctx });
     await fs.truncate(r.path, Math.floor(r.sizeBytes / 2));
     const newDb = uniqueName("halfway");
-    const err = await restoreDumpToNewDatabase({ target: target(db), ...tools, file: r.path, format: "custom", newDb, ctx: recorder().ctx }).catch((e) => e);
+    const err = await restoreDumpToNewDatabase({ target: target(db), ...tools, file: r.path, sha256: await sha256File(r.path), format: "custom", newDb, ctx: recorder().ctx }).catch((e) => e);
     expect(err).toBeInstanceOf(OpError);
     expect(err.code).toBe("restore_failed");
     expect(err.details.stderrTail).toMatch(/pg_restore/);
@@ -154,7 +154,7 @@ describe("plain dumps with foreign psql meta-commands", () => {
     // Injected after the header, keeping the trailer so only the scan can catch it.
     await fs.writeFile(r.path, text.replace("SET statement_timeout = 0;", `SET statement_timeout = 0;\n\\! touch ${marker}`));
     const newDb = uniqueName("evil");
-    await expect(restoreDumpToNewDatabase({ target: target(db), ...tools, file: r.path, format: "plain", newDb, ctx: recorder().ctx })).rejects.toMatchObject({
+    await expect(restoreDumpToNewDatabase({ target: target(db), ...tools, file: r.path, sha256: await sha256File(r.path), format: "plain", newDb, ctx: recorder().ctx })).rejects.toMatchObject({
       code: "unsafe_dump",
     });
     await expect(fs.access(marker)).rejects.toThrow();

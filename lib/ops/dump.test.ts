@@ -18,6 +18,13 @@ describe("plainDumpComplete", () => {
 });
 
 describe("pgDumpArgs", () => {
+  it("gives plain dumps a restrict key, never custom ones, and refuses a key psql would not accept", () => {
+    expect(pgDumpArgs("plain", "/b/x.sql.partial", "abc123XYZ")).toEqual(["--no-password", "-Fp", "--restrict-key=abc123XYZ", "-f", "/b/x.sql.partial"]);
+    expect(pgDumpArgs("custom", "/b/x.dump.partial", "abc")).not.toContain("--restrict-key=abc");
+    expect(() => pgDumpArgs("plain", "/b/x.sql.partial", "a b")).toThrow();
+    expect(() => pgDumpArgs("plain", "/b/x.sql.partial", "`id`")).toThrow();
+  });
+
   it("writes to a file (no pipe), never prompts, and carries no connection parts", () => {
     expect(pgDumpArgs("custom", "/b/x.dump.partial")).toEqual(["--no-password", "-Fc", "-Z", "1", "-f", "/b/x.dump.partial"]);
     expect(pgDumpArgs("plain", "/b/x.sql.partial")).toEqual(["--no-password", "-Fp", "-f", "/b/x.sql.partial"]);

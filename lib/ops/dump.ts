@@ -6,6 +6,7 @@ import { assertSpaceFor } from "./disk";
 import { OpError } from "./errors";
 import { ProcessError, run, runUnchecked } from "./exec";
 import { fsyncDir, resolveInside } from "./paths";
+import { newRestrictKey } from "./plain-dump-scan";
 import { pgEnv, type TargetDb } from "./target";
 
 export type DumpFormat = "custom" | "plain";
@@ -56,8 +57,12 @@ export const DUMP_COMPRESSION_LEVEL = 1;
  * pg_dump's exit code. pg_dump fsyncs the file itself before exiting. Plain dumps stay uncompressed text
  * (verification reads their trailer, restore scans them for psql meta-commands).
  */
-export function pgDumpArgs(format: DumpFormat, file: string): string[] {
-  const formatArgs = format === "custom" ? ["-Fc", "-Z", String(DUMP_COMPRESSION_LEVEL)] : ["-Fp"];
+export function pgDumpArgs(format: DumpFormat, file: string, restrictKey?: string): string[] {
+  if (restrictKey !== undefined && !/^[A-Za-z0-9]+$/.test(restrictKey)) throw new Error("a psql restrict key has only letters and digits");
+  // Plain dumps open with `\restrict KEY` and close with `\unrestrict KEY`: psql runs no meta-command in
+  // between (what a hostile server could smuggle into an object name). pg_dump 15.14+ picks a key itself;
+  // naming it makes that explicit, and an older pg_dump fails loudly instead of writing an unrestricted dump.
+  const formatArgs = format === "custom" ? ["-Fc", "-Z", String(DUMP_COMPRESSION_LEVEL)] : ["-Fp", ...(restrictKey ? [`--restrict-key=${restrictKey}`] : [])];
   return ["--no-password", ...formatArgs, "-f", file];
 }
 
@@ -99,7 +104,7 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
     // run() only listens for a future abort; one that already happened is checked here.
     throwIfAborted(ctx);
     await watchSize(partial, ctx, progressTotal, () =>
-      run(opts.pgDump, pgDumpArgs(format, partial), {
+      run(opts.pgDump, pgDumpArgs(format, partial, format === "plain" ? newRestrictKey() : undefined), {
         env: pgEnv(target),
         signal: ctx.signal,
         onStderrLine: (line) => ctx.log(line),
@@ -331,6 +336,9 @@ function mapDumpError(e: unknown, ctx: OpContext, db: string): unknown {
 function dumpHint(stderr: string): string {
   if (/permission denied for/i.test(stderr)) {
     return ". The backup user must be able to read every table: use the role that owns the app's tables, or GRANT SELECT (and USAGE on schemas) to it.";
+  }
+  if (/unrecognized option.*restrict-key/i.test(stderr)) {
+    return ". This pg_dump predates --restrict-key (PostgreSQL minor releases of August 2025 added it): update the PostgreSQL client tools, or use the custom format.";
   }
   if (/No space left on device/i.test(stderr)) return ". The disk holding the backups directory is full: free up space and try again.";
   if (/password authentication failed/i.test(stderr)) return ". Check the app's database user and password.";

@@ -1,9 +1,78 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import readline from "node:readline";
 
 // Plain-format dumps are psql scripts: a tampered one can carry meta-commands (`\!` runs a shell command
 // on the restoring machine). Before Lifeboat feeds a plain dump to psql, this scanner proves it holds only
 // what pg_dump itself writes (POSTGRES-SAFETY: "Never restore a dump that did not come from this system").
+
+/** A key for psql's `\restrict`: letters and digits only (psql's rule), 256 bits. */
+export function newRestrictKey(): string {
+  return crypto.randomBytes(48).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, 43).padEnd(43, "0");
+}
+
+/**
+ * How psql is kept restricted while it reads a plain dump, decided from the raw lines (no lexing, so no
+ * string or COPY trick can hide a line from it). psql 15.18 evaluates backticks in `\unrestrict`'s argument
+ * even while restricted (`\unrestrict \`cmd\`` runs cmd), so `\restrict` alone is no sandbox: every
+ * occurrence of `\restrict`/`\unrestrict` must be pg_dump's own pair, and nothing may follow the unrestrict.
+ * - ownKey: the dump starts (after comment lines) with `\restrict KEY` and ends with `\unrestrict KEY`:
+ *   psql is restricted by the dump itself from its first command to its last line.
+ * - ownKey null: no such line anywhere; Lifeboat restricts psql with a key of its own before the dump.
+ */
+export async function planRestriction(file: string): Promise<RestrictionPlan> {
+  const planner = new RestrictionPlanner();
+  const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
+  try {
+    for await (const line of rl) {
+      const problem = planner.feed(line);
+      if (problem) return { problem };
+    }
+  } finally {
+    rl.close();
+  }
+  return planner.end();
+}
+
+export type RestrictionPlan = { ownKey: string | null } | { problem: ScanProblem };
+
+/** planRestriction's rules, line by line (readline's lines: split at \n, \r\n and a lone \r, finer than psql's). */
+export class RestrictionPlanner {
+  private lineNo = 0;
+  private leading = true;
+  private ownKey: string | null = null;
+  private closedAt = 0;
+
+  feed(raw: string): ScanProblem | undefined {
+    this.lineNo++;
+    const line = raw.replace(/\r$/, "");
+    const blank = line.trim() === "";
+    if (this.closedAt && !blank) return this.problem(`text after the dump's closing \\unrestrict (line ${this.closedAt})`);
+    if (this.leading && !blank && !line.startsWith("--")) {
+      this.leading = false;
+      const m = line.match(/^\\restrict ([A-Za-z0-9]+)$/);
+      if (m) {
+        this.ownKey = m[1]!;
+        return undefined;
+      }
+    }
+    if (!/\\(un)?restrict/i.test(line)) return undefined;
+    if (this.ownKey && line === `\\unrestrict ${this.ownKey}`) {
+      this.closedAt = this.lineNo;
+      return undefined;
+    }
+    return this.problem("a \\restrict or \\unrestrict that is not the dump's own opening and closing pair");
+  }
+
+  end(): RestrictionPlan {
+    if (this.ownKey && !this.closedAt) return { problem: { line: this.lineNo, reason: "a \\restrict without its closing \\unrestrict" } };
+    return { ownKey: this.ownKey };
+  }
+
+  private problem(reason: string): ScanProblem {
+    return { line: this.lineNo, reason };
+  }
+}
 
 /** Scans a plain dump file; resolves with the first problem, or undefined when it only has pg_dump's own. */
 export async function scanPlainDump(file: string): Promise<ScanProblem | undefined> {
@@ -49,6 +118,8 @@ export class PsqlScriptScanner {
   private inCopy = false;
   private copyPending = false;
   private stmt = "";
+  /** The statement without the contents of strings, quoted identifiers and dollar quotes (for COPY). */
+  private bare = "";
   private lineNo = 0;
 
   /** Feeds the next line (without its newline). Returns the first problem on it, if any. */
@@ -107,12 +178,14 @@ export class PsqlScriptScanner {
             const isE = (prev === "E" || prev === "e") && (prev2 === undefined || !IDENT_CHAR.test(prev2));
             this.state = isE ? "estring" : "squote";
             this.stmt += c;
+            this.bare += " ";
             i++;
             continue;
           }
           if (c === '"') {
             this.state = "dquote";
             this.stmt += c;
+            this.bare += " ";
             i++;
             continue;
           }
@@ -122,6 +195,7 @@ export class PsqlScriptScanner {
               this.state = "dollar";
               this.dollarTag = m[0];
               this.stmt += m[0];
+              this.bare += " ";
               i += m[0].length;
               continue;
             }
@@ -133,6 +207,7 @@ export class PsqlScriptScanner {
             continue;
           }
           this.stmt += c;
+          this.bare += c;
           i++;
           continue;
         }
@@ -196,13 +271,16 @@ export class PsqlScriptScanner {
       }
     }
     if (this.state !== "block") this.stmt += "\n";
+    if (this.state === "normal") this.bare += "\n";
     return undefined;
   }
 
   /** At a `;` outside quotes: settings that change how psql reads the rest, and COPY FROM stdin. */
   private endStatement(): string | undefined {
     const stmt = this.stmt.trim().replace(/\s+/g, " ");
+    const bare = this.bare.trim().replace(/\s+/g, " ");
     this.stmt = "";
+    this.bare = "";
     if (/standard_conforming_strings/i.test(stmt) && !/^SET standard_conforming_strings = on$/i.test(stmt)) {
       return "a statement that changes standard_conforming_strings (it changes how psql reads backslashes)";
     }
@@ -213,7 +291,9 @@ export class PsqlScriptScanner {
         return `client encoding ${m[1]} (its multibyte characters can contain a backslash byte)`;
       }
     }
-    if (/^COPY\s/i.test(stmt) && /\bFROM\s+STDIN\b/i.test(stmt)) this.copyPending = true;
+    // Only the statement's own words count: `FROM STDIN` inside a string of another statement made the
+    // scanner take the following lines for COPY data, and psql ran the `\!` among them (issue 7, finding 1).
+    if (/^COPY\s/i.test(bare) && /\bFROM\s+STDIN\b/i.test(bare)) this.copyPending = true;
     return undefined;
   }
 }

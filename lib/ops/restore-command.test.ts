@@ -36,6 +36,15 @@ describe("manualRestoreCommand", () => {
     expect(text).not.toContain("s3cret");
   });
 
+  it("checks the file's recorded sha256 before restoring it, and says so when there is none", () => {
+    const sha = "ab".repeat(32);
+    const text = manualRestoreCommand({ app: { ...app, pgDumpPath: null }, backup: { name: "db_backup_v2.0.0.sql", method: "dump", format: "plain", sha256: sha }, now });
+    expect(text).toContain(`echo '${sha}  /opt/shop/backups/db_backup_v2.0.0.sql' | sha256sum --check --strict || exit 1`);
+    expect(text.indexOf("sha256sum")).toBeLessThan(text.indexOf("-f /opt/shop/backups/db_backup_v2.0.0.sql"));
+    const none = manualRestoreCommand({ app: { ...app, pgDumpPath: null }, backup: { name: "db_backup_v2.0.0.sql", method: "dump", format: "plain" }, now });
+    expect(none).toMatch(/No sha256 was recorded/);
+  });
+
   it("restores a plain dump with psql, stopping at the first error", () => {
     const text = manualRestoreCommand({ app: { ...app, pgDumpPath: null }, backup: { name: "db_backup_v2.0.0.sql", method: "dump", format: "plain" }, now });
     expect(text).toContain("psql -X -v ON_ERROR_STOP=1 --single-transaction -d shop_staging_20260110_103045 -f /opt/shop/backups/db_backup_v2.0.0.sql");

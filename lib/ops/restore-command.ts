@@ -8,7 +8,7 @@ import { isValidDbName, quoteIdent } from "./identifiers";
 export interface ManualRestoreInput {
   /** The app's connection parts (an AppView fits); its password is never read. */
   app: { dbHost: string; dbPort: number; dbUser: string; dbName: string; backupsDir: string; pgDumpPath?: string | null };
-  backup: { name: string; method: "dump" | "clone"; format?: "custom" | "plain" | null };
+  backup: { name: string; method: "dump" | "clone"; format?: "custom" | "plain" | null; sha256?: string | null };
   /** When the restore would happen: names the database put aside. */
   now?: Date;
 }
@@ -55,6 +55,7 @@ export function manualRestoreCommand(input: ManualRestoreInput): string {
   return [
     `# Restore ${backup.name} into ${live} on ${app.dbHost}:${app.dbPort}.`,
     ...env,
+    ...checksumCheck(file, backup.sha256),
     "# 1. Restore into a new database; the live one is not touched yet.",
     `${tool("psql")} -X -v ON_ERROR_STOP=1 -d postgres -c ${sh(`CREATE DATABASE ${quoteIdent(staging)} TEMPLATE template0`)}`,
     restore,
@@ -62,6 +63,14 @@ export function manualRestoreCommand(input: ManualRestoreInput): string {
     ...swap(staging),
     "# 3. Start the app.",
   ].join("\n");
+}
+
+/** The same gate as Lifeboat's own restore: only the bytes Lifeboat wrote (a plain dump is a script psql runs). */
+function checksumCheck(file: string, sha256: string | null | undefined): string[] {
+  if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
+    return ["# 0. No sha256 was recorded for this file: restore it only if you know where it came from."];
+  }
+  return ["# 0. Stop unless the file is exactly the one Lifeboat wrote:", `echo ${sh(`${sha256}  ${file}`)} | sha256sum --check --strict || exit 1`];
 }
 
 /** The seed's rename sequence: keep new sessions out, end the current ones, two renames in one transaction. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PsqlScriptScanner } from "./plain-dump-scan";
+import { newRestrictKey, PsqlScriptScanner, RestrictionPlanner } from "./plain-dump-scan";
 import { pgRestoreArgs, psqlRestoreArgs } from "./restore";
 
 function scan(text: string) {
@@ -78,6 +78,15 @@ describe("PsqlScriptScanner", () => {
     expect(scan(dump("SELECT namee'x'; \\! id"))).toBeDefined();
   });
 
+  it("does not take FROM STDIN inside a string for the start of COPY data (issue 7, finding 1)", () => {
+    // psql runs COPY … TO STDOUT and goes on reading commands: the \! on the next line is one.
+    expect(scan(dump("COPY (SELECT 'x FROM STDIN') TO STDOUT;\n\\! touch /tmp/pwned"))).toMatchObject({ reason: expect.stringMatching(/meta-command/) });
+    expect(scan(dump("COPY (SELECT $$ FROM STDIN $$) TO STDOUT;\n\\! id"))).toBeDefined();
+    expect(scan(dump('COPY public."a FROM STDIN b" TO STDOUT;\n\\! id'))).toBeDefined();
+    // A real COPY with a quoted table name still starts COPY data.
+    expect(scan(dump('COPY public."odd names" ("we""ird", "x.y") FROM stdin;\n\\! data\n\\.'))).toBeUndefined();
+  });
+
   it("reports an unterminated string", () => {
     expect(scan(dump("SELECT 'never closed"))?.reason).toMatch(/ends inside/);
   });
@@ -95,5 +104,59 @@ describe("restore arguments", () => {
     const args = pgRestoreArgs("/b/x.dump", 2);
     expect(args[args.indexOf("-d") + 1]).toBe("");
     expect(psqlRestoreArgs("/b/x.sql")).toEqual(["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", "/b/x.sql"]);
+  });
+});
+
+function plan(text: string) {
+  const p = new RestrictionPlanner();
+  for (const line of text.split(/\r\n|\n|\r/)) {
+    const problem = p.feed(line);
+    if (problem) return { problem };
+  }
+  return p.end();
+}
+
+describe("RestrictionPlanner: who restricts psql", () => {
+  const KEY = "h94gpRQJYgba3EIMmgTtAbG7yj3J7AncGPfQ3CmGnEdeztzvQaV65UA36J7fEEU";
+
+  it("a dump with pg_dump's own pair restricts psql itself", () => {
+    expect(plan(dump("SELECT 1;"))).toEqual({ ownKey: KEY });
+  });
+
+  it("a dump without any restrict line gets Lifeboat's prelude", () => {
+    expect(plan("--\n-- old pg_dump\n--\nSET x = 1;\nSELECT 1;\n-- PostgreSQL database dump complete\n")).toEqual({ ownKey: null });
+  });
+
+  it.each([
+    ["an unrestrict with a backtick (psql runs it even while restricted)", dump("SELECT 1;\n\\unrestrict `touch /tmp/pwned`")],
+    ["an unrestrict mid-line", dump("SELECT 1; \\unrestrict `id`")],
+    ["an unrestrict with the dump's own key in the middle", dump(`SELECT 1;\n\\unrestrict ${KEY}\n\\! id`)],
+    ["a guessed key in a dump without a pair", "SELECT 1;\n\\unrestrict abc\n\\! id\n"],
+    ["anything after the closing unrestrict", `${dump("SELECT 1;")}\n\\! id`],
+    ["a command hidden after a lone CR following the closing line", `${dump("SELECT 1;").trimEnd()}\r\\! id\n`],
+    ["a second restrict", dump("\\restrict other")],
+    ["an unrestrict inside what looks like a string", dump("SELECT '\n\\unrestrict `id`\n';")],
+    ["an unrestrict in uppercase", dump("\\UNRESTRICT abc")],
+    ["an opening restrict without its closing line", header],
+  ])("refuses %s", (_what, text) => {
+    expect(plan(text)).toHaveProperty("problem");
+  });
+
+  it("a restrict line after SQL is not an opening: it is refused", () => {
+    expect(plan(`SELECT 1;\n\\restrict ${KEY}\nSELECT 2;\n\\unrestrict ${KEY}\n`)).toHaveProperty("problem");
+  });
+});
+
+describe("restrict keys and psql arguments", () => {
+  it("makes fresh alphanumeric keys (psql accepts only those)", () => {
+    const a = newRestrictKey();
+    expect(a).toMatch(/^[A-Za-z0-9]{43}$/);
+    expect(newRestrictKey()).not.toBe(a);
+  });
+
+  it("reads Lifeboat's prelude before the dump, in one transaction, stopping at the first error", () => {
+    expect(psqlRestoreArgs("/b/x.sql", "/tmp/p/restrict.sql")).toEqual([
+      "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", "/tmp/p/restrict.sql", "-f", "/b/x.sql",
+    ]);
   });
 });

@@ -1,10 +1,12 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { OpContext } from "./context";
 import { dropDatabaseIfExists } from "./clone";
 import { errorLine, plainDumpComplete, PLAIN_TRAILER, readTail, type DumpFormat } from "./dump";
 import { OpError } from "./errors";
-import { scanPlainDump } from "./plain-dump-scan";
+import { openVerifiedBackupFile, type OpenVerifiedFile } from "./integrity";
+import { newRestrictKey, planRestriction, scanPlainDump } from "./plain-dump-scan";
 import { listUserTables } from "./tables";
 import { ProcessError, run } from "./exec";
 import { assertDbName, quoteIdent } from "./identifiers";
@@ -18,6 +20,8 @@ export interface RestoreOptions {
   /** An absolute path the caller resolved inside the backups directory. */
   file: string;
   format: DumpFormat;
+  /** The sha256 recorded when Lifeboat wrote the file; null (a file Lifeboat did not write) is refused. */
+  sha256: string | null;
   /** A database that must not exist yet; it is created here and dropped again if the restore fails. */
   newDb: string;
   ctx: OpContext;
@@ -54,9 +58,14 @@ export function pgRestoreArgs(file: string, jobs = 1): string[] {
   ];
 }
 
-/** psql's arguments for a plain dump: no ~/.psqlrc, stop at the first error, all-or-nothing. */
-export function psqlRestoreArgs(file: string): string[] {
-  return ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", file];
+/**
+ * psql's arguments for a plain dump: no ~/.psqlrc, stop at the first error, all-or-nothing. `prelude` is a
+ * file holding `\restrict <Lifeboat's key>`, read before the dump so that no meta-command in the dump can
+ * run (a dump with its own verified `\restrict` pair restricts psql itself: psql refuses a second
+ * `\restrict` while restricted, so the two cannot be stacked).
+ */
+export function psqlRestoreArgs(file: string, prelude?: string): string[] {
+  return ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", ...(prelude ? ["-f", prelude] : []), "-f", file];
 }
 
 /**
@@ -76,15 +85,32 @@ export async function restoreDumpToNewDatabase(opts: RestoreOptions): Promise<{ 
     throw new OpError("missing_file", `The backup file ${file} does not exist or cannot be read.`);
   });
 
+  // First line of defence: these are the bytes Lifeboat wrote (lib/ops/integrity.ts). From here on every
+  // reader (the checks below, psql, pg_restore) reads the very inode that was hashed, not the name.
+  ctx.phase("checking checksum");
+  const verified = await openVerifiedBackupFile(file, opts.sha256, ctx.signal);
+  try {
+    return await restoreVerified(opts, verified, started);
+  } finally {
+    await verified.close();
+  }
+}
+
+async function restoreVerified(opts: RestoreOptions, verified: OpenVerifiedFile, started: number): Promise<{ durationMs: number; sizeBytes: number }> {
+  const { target, ctx, newDb, file, format } = opts;
+  const source = verified.readPath;
+  let ownKey: string | null = null;
   if (format === "plain") {
     ctx.phase("checking");
-    if (!plainDumpComplete(await readTail(file, 4096))) {
+    if (!plainDumpComplete(await readTail(source, 4096))) {
       throw new OpError(
         "incomplete_dump",
         `The plain dump ${file} does not end with "${PLAIN_TRAILER}": it is incomplete, and restoring it would load only part of the data.`,
       );
     }
-    const problem = await scanPlainDump(file);
+    const plan = await planRestriction(source);
+    const problem = "problem" in plan ? plan.problem : await scanPlainDump(source);
+    if (!("problem" in plan)) ownKey = plan.ownKey;
     if (problem) {
       throw new OpError(
         "unsafe_dump",
@@ -123,10 +149,16 @@ export async function restoreDumpToNewDatabase(opts: RestoreOptions): Promise<{ 
       PGOPTIONS: "-c standard_conforming_strings=on",
     };
     if (format === "custom") {
-      await run(opts.pgRestore, pgRestoreArgs(file, opts.jobs), { env, signal: ctx.signal, onStderrLine: (l) => ctx.log(l) });
+      await run(opts.pgRestore, pgRestoreArgs(source, opts.jobs), { env, signal: ctx.signal, onStderrLine: (l) => ctx.log(l) });
     } else {
-      await run(opts.psql, psqlRestoreArgs(file), { env, signal: ctx.signal, onStderrLine: (l) => ctx.log(l), maxStdout: 64 * 1024 });
+      await withPrelude(ownKey, (prelude) =>
+        run(opts.psql, psqlRestoreArgs(source, prelude), { env, signal: ctx.signal, onStderrLine: (l) => ctx.log(l), maxStdout: 64 * 1024 }),
+      );
     }
+    // A write into the hashed file while the tools read it changes its ctime: then what was restored is
+    // not what was verified. Until this returns the caller does not use the new database; on failure it
+    // is dropped below.
+    await verified.assertUnchanged();
     await ctx.step("restore:restored", { newDb });
     const sql = connectTarget(target, MAINTENANCE_DB);
     try {
@@ -149,6 +181,20 @@ export async function restoreDumpToNewDatabase(opts: RestoreOptions): Promise<{ 
       );
     }
     throw e;
+  }
+}
+
+/** Runs `fn` with a 0600 file holding `\restrict <fresh key>` (none when the dump restricts psql itself). */
+async function withPrelude<T>(ownKey: string | null, fn: (prelude: string | undefined) => Promise<T>): Promise<T> {
+  if (ownKey) return fn(undefined);
+  // The key goes through a file, not argv (visible to every local user in ps); the dump cannot know it.
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "lifeboat-psql-"));
+  try {
+    const prelude = path.join(dir, "restrict.sql");
+    await fs.promises.writeFile(prelude, `\\restrict ${newRestrictKey()}\n`, { mode: 0o600, flag: "wx" });
+    return await fn(prelude);
+  } finally {
+    await fs.promises.rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -21,6 +21,8 @@ interface Case {
   backups: RetentionItem[];
   /** indexes into backups that are pruned */
   pruned: number[];
+  /** Who triggered retention; an operator unless said. */
+  byAdmin?: boolean;
 }
 
 const cases: Case[] = [
@@ -70,17 +72,31 @@ const cases: Case[] = [
   { name: "NaN keep counts as 1", keep: Number.NaN, backups: [b(1), b(2)], pruned: [0] },
   { name: "fractional keep rounds down", keep: 2.9, backups: [b(1), b(2), b(3)], pruned: [0] },
   { name: "empty list", keep: 3, backups: [], pruned: [] },
+  {
+    name: "an operator's retention never removes a backup an admin once pinned (finding 8: unpinned since)",
+    keep: 1,
+    backups: [b(1, { adminPinnedAt: new Date(Date.UTC(2026, 0, 2)) }), b(2), b(3), b(4)],
+    pruned: [1, 2],
+  },
+  {
+    name: "an admin's retention prunes a formerly admin-pinned backup like any other",
+    keep: 1,
+    byAdmin: true,
+    backups: [b(1, { adminPinnedAt: new Date(Date.UTC(2026, 0, 2)) }), b(2), b(3), b(4)],
+    pruned: [0, 1, 2],
+  },
+  { name: "a tampered backup is kept as evidence", keep: 1, backups: [b(1, { status: "tampered", verifiedAt: null }), b(2), b(3)], pruned: [1] },
 ];
 
 describe("planRetention", () => {
-  it.each(cases)("$name", ({ keep, backups, pruned }) => {
+  it.each(cases)("$name", ({ keep, backups, pruned, byAdmin }) => {
     const expected = pruned.map((i) => backups[i]!).sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime()).map((x) => x.id);
-    expect(planRetention(backups, keep)).toEqual(expected);
+    expect(planRetention(backups, keep, { triggeredByAdmin: byAdmin ?? false })).toEqual(expected);
   });
 
   it("never prunes anything but automatic ok backups, whatever the input", () => {
     const kinds = ["automatic", "manual", "named", "found", "pre_rollback"];
-    const statuses = ["ok", "failed", "running", "interrupted"];
+    const statuses = ["ok", "failed", "running", "interrupted", "tampered"];
     const all: RetentionItem[] = [];
     let day = 1;
     for (const kind of kinds)
@@ -88,7 +104,7 @@ describe("planRetention", () => {
         for (const method of ["dump", "clone"] as const)
           for (const pinned of [false, true]) all.push(b(day++ % 28 + 1, { kind, status, method, pinned }));
     all.push(b(1), b(2), b(3, { method: "clone" }), b(4, { method: "clone" }));
-    const pruned = new Set(planRetention(all, 1));
+    const pruned = new Set(planRetention(all, 1, { triggeredByAdmin: true }));
     for (const x of all.filter((x) => pruned.has(x.id))) {
       expect(x.kind).toBe("automatic");
       expect(x.status).toBe("ok");

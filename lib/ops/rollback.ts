@@ -29,7 +29,7 @@ import { MAINTENANCE_DB, withMaintenance, type TargetDb } from "./target";
 
 export type DatabaseSource =
   /** pg_restore (or psql for a plain dump) into a new staging database. */
-  | { source: "dump"; file: string; format: DumpFormat; pgRestore: string; psql: string; jobs?: number; staging: string; preRollbackName: string }
+  | { source: "dump"; file: string; sha256: string | null; format: DumpFormat; pgRestore: string; psql: string; jobs?: number; staging: string; preRollbackName: string }
   /** CREATE DATABASE staging TEMPLATE clone: the clone stays a backup. */
   | { source: "clone"; cloneName: string; strategy: "file_copy" | "wal_log"; supportsStrategy: boolean; staging: string; preRollbackName: string }
   /** Undo: an existing database (a pre-rollback one) is renamed into place as it is, with no copy. */
@@ -206,6 +206,7 @@ async function buildStaging(input: ExecuteRollbackInput, part: Exclude<DatabaseS
       pgRestore: part.pgRestore,
       psql: part.psql,
       file: part.file,
+      sha256: part.sha256,
       format: part.format,
       newDb: part.staging,
       ctx,

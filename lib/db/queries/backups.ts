@@ -1,5 +1,6 @@
 import "server-only";
-import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import type { Role } from "@/lib/auth/roles";
 import { getDb } from "@/lib/db/client";
 import { backups, type Backup } from "@/lib/db/schema";
 
@@ -26,6 +27,9 @@ const backupColumns = {
   release: backups.release,
   forRelease: backups.forRelease,
   pinned: backups.pinned,
+  pinnedBy: backups.pinnedBy,
+  pinnedRole: backups.pinnedRole,
+  adminPinnedAt: backups.adminPinnedAt,
   error: backups.error,
   jobId: backups.jobId,
   stats: backups.stats,
@@ -93,8 +97,33 @@ export async function markBackupDeleted(appId: number, id: number): Promise<void
   await getDb().update(backups).set({ deletedAt: new Date() }).where(and(eq(backups.appId, appId), eq(backups.id, id)));
 }
 
-export async function setBackupPinned(appId: number, id: number, pinned: boolean): Promise<void> {
-  await getDb().update(backups).set({ pinned }).where(and(live(appId), eq(backups.id, id)));
+/**
+ * Pins or unpins a backup as `by`. The role check is part of the update itself: a backup an admin pinned
+ * is unpinned only by an admin, and a later pin by a lower role does not take the admin's pin over.
+ * Returns false when nothing changed because the role was too low (or the backup is not this app's).
+ */
+export async function setBackupPinned(appId: number, id: number, pinned: boolean, by: { email: string; role: Role }): Promise<boolean> {
+  const adminPin = and(eq(backups.pinned, true), eq(backups.pinnedRole, "admin"));
+  if (pinned) {
+    const isAdmin = by.role === "admin";
+    const rows = await getDb()
+      .update(backups)
+      .set({
+        pinned: true,
+        pinnedBy: isAdmin ? by.email : sql`CASE WHEN ${adminPin} THEN ${backups.pinnedBy} ELSE ${by.email} END`,
+        pinnedRole: isAdmin ? "admin" : sql`CASE WHEN ${adminPin} THEN ${backups.pinnedRole} ELSE ${by.role}::role END`,
+        ...(isAdmin ? { adminPinnedAt: sql`coalesce(${backups.adminPinnedAt}, now())` } : {}),
+      })
+      .where(and(live(appId), eq(backups.id, id)))
+      .returning({ id: backups.id });
+    return rows.length > 0;
+  }
+  const rows = await getDb()
+    .update(backups)
+    .set({ pinned: false, pinnedBy: null, pinnedRole: null })
+    .where(and(live(appId), eq(backups.id, id), by.role === "admin" ? undefined : or(eq(backups.pinned, false), isNull(backups.pinnedRole), ne(backups.pinnedRole, "admin"))))
+    .returning({ id: backups.id });
+  return rows.length > 0;
 }
 
 export async function setBackupVerified(appId: number, id: number, at: Date | null, error: string | null): Promise<void> {
@@ -111,6 +140,7 @@ export async function listForRetention(appId: number) {
       kind: backups.kind,
       status: backups.status,
       pinned: backups.pinned,
+      adminPinnedAt: backups.adminPinnedAt,
       createdAt: backups.createdAt,
       verifiedAt: backups.verifiedAt,
     })
@@ -250,4 +280,12 @@ export async function listBackupsOfJob(jobId: number): Promise<(BackupView & { a
     .where(eq(backups.jobId, jobId))
     .orderBy(asc(backups.id));
   return rows.map(({ deletedAt, ...r }) => ({ ...r, deleted: deletedAt !== null }));
+}
+
+/** Marks a backup whose file no longer has its recorded sha256: never restored, never a default, kept as evidence. */
+export async function markBackupTampered(appId: number, id: number, error: string): Promise<void> {
+  await getDb()
+    .update(backups)
+    .set({ status: "tampered", verifiedAt: null, error })
+    .where(and(live(appId), eq(backups.id, id)));
 }

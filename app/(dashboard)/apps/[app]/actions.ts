@@ -22,7 +22,7 @@ export const startBackupAction = defineAction({
   handler: async (input, { user }) => {
     const { app: slug, ...options } = input;
     const app = await requireAppBySlug(slug);
-    const { jobId } = await startBackup({ ...options, app, actor: user.email });
+    const { jobId } = await startBackup({ ...options, app, actor: user.email, actorRole: user.role });
     revalidatePath(`/apps/${app.slug}`);
     return { jobId };
   },
@@ -45,10 +45,13 @@ export const pinBackupAction = defineAction({
   role: "operator",
   schema: pinBackupSchema,
   audit: appAudit,
-  handler: async (input) => {
+  handler: async (input, { user }) => {
     const app = await requireAppBySlug(input.app);
-    if (!(await getBackup(app.id, input.backupId))) throw new OpError("not_found", `Backup #${input.backupId} is not a backup of ${app.slug}.`);
-    await setBackupPinned(app.id, input.backupId, input.pinned);
+    const backup = await getBackup(app.id, input.backupId);
+    if (!backup) throw new OpError("not_found", `Backup #${input.backupId} is not a backup of ${app.slug}.`);
+    if (!(await setBackupPinned(app.id, input.backupId, input.pinned, user))) {
+      throw new OpError("forbidden", `${backup.name} was pinned by an admin${backup.pinnedBy ? ` (${backup.pinnedBy})` : ""}; only an admin can unpin it.`);
+    }
     revalidatePath(`/apps/${app.slug}`);
     return { pinned: input.pinned };
   },

@@ -60,7 +60,9 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
               mode="rollback"
               label="Roll back…"
               releases={releases.filter((r) => r.invalid === null).map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }))}
-              backups={backups.filter((b) => b.status === "ok").map((b) => ({ id: b.id, name: b.name, method: b.method, createdAt: b.createdAt.toISOString() }))}
+              backups={backups
+                .filter((b) => b.status === "ok" || b.status === "tampered")
+                .map((b) => ({ id: b.id, name: b.name, method: b.method, createdAt: b.createdAt.toISOString(), tampered: b.status === "tampered" }))}
               defaultRelease={previous}
             />
           )}

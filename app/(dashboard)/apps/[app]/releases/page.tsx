@@ -51,7 +51,9 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
   const previous = defaultRollbackTarget(releases, current?.name ?? null);
   const usable = releases.filter((r) => r.invalid === null);
   const dialogReleases = usable.map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }));
-  const dialogBackups = okBackups.map((b) => ({ id: b.id, name: b.name, method: b.method, createdAt: b.createdAt.toISOString() }));
+  const dialogBackups = backups
+    .filter((b) => b.status === "ok" || b.status === "tampered")
+    .map((b) => ({ id: b.id, name: b.name, method: b.method, createdAt: b.createdAt.toISOString(), tampered: b.status === "tampered" }));
 
   return (
     <div className="space-y-5">

@@ -24,7 +24,7 @@ export const POST = apiRoute({
   handler: async (input, { user }) => {
     const { app: slug, ...options } = input;
     const app = await requireAppBySlug(slug);
-    const { jobId } = await startBackup({ ...options, app, actor: user.email });
+    const { jobId } = await startBackup({ ...options, app, actor: user.email, actorRole: user.role });
     return { jobId, poll: `/api/apps/${app.slug}/jobs/${jobId}` };
   },
 });
