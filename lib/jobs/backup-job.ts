@@ -11,15 +11,18 @@ import {
 } from "@/lib/db/queries/backups";
 import { env } from "@/lib/env";
 import { formatBytes } from "@/lib/format";
+import { z } from "zod";
 import { cloneDbName, dumpFileName, validateLabel } from "@/lib/ops/backup-names";
+import { databaseExists } from "@/lib/ops/catalog";
 import { cloneDatabase, listSessions } from "@/lib/ops/clone";
 import { deleteDumpFile, dropCloneBackup } from "@/lib/ops/delete-backup";
 import { dumpDatabase } from "@/lib/ops/dump";
 import { OpError } from "@/lib/ops/errors";
+import { defineSteps } from "@/lib/ops/journal";
 import { resolveInside } from "@/lib/ops/paths";
 import { readCurrentRelease } from "@/lib/ops/releases";
 import { planRetention } from "@/lib/ops/retention";
-import { captureDbStats, listCloneBackupsOnServer } from "@/lib/ops/server-backups";
+import { captureDbStats } from "@/lib/ops/server-backups";
 import { probeServer } from "@/lib/ops/server-info";
 import type { TargetDb } from "@/lib/ops/target";
 import { startJob, type JobContext } from "./runner";
@@ -35,6 +38,15 @@ export interface BackupRequest {
 }
 
 type Kind = "automatic" | "manual" | "named";
+
+/** The backup job's own steps (the dump or the clone write theirs). */
+export const backupJobSteps = defineSteps({
+  started: [
+    "backup:started",
+    z.object({ backupId: z.number().int(), method: z.enum(["dump", "clone"]), name: z.string(), dir: z.string().nullable(), source: z.string() }),
+  ],
+  retentionDelete: ["retention:delete", z.object({ backupId: z.number().int(), name: z.string(), method: z.enum(["dump", "clone"]) })],
+});
 
 /**
  * Starts a backup job. Everything that can be checked without touching the database server is checked
@@ -106,7 +118,7 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
     jobId: ctx.jobId,
     stats,
   });
-  await ctx.step("backup:started", { backupId, method, name, dir: method === "dump" ? app.backupsDir : null, source: target.database });
+  await backupJobSteps.started(ctx, { backupId, method, name, dir: method === "dump" ? app.backupsDir : null, source: target.database });
   const started = Date.now();
   try {
     if (method === "dump") {
@@ -151,7 +163,7 @@ export async function applyRetention(ctx: JobContext, app: AppView, target: Targ
   const prune = new Set(planRetention(rows, app.retention));
   const pruned: string[] = [];
   for (const row of rows.filter((r) => prune.has(r.id))) {
-    await ctx.step("retention:delete", { backupId: row.id, name: row.name, method: row.method });
+    await backupJobSteps.retentionDelete(ctx, { backupId: row.id, name: row.name, method: row.method });
     try {
       if (row.method === "dump") await deleteDumpFile(app.backupsDir, row.name);
       else await dropCloneBackup(target, target.database, row.name);
@@ -184,11 +196,6 @@ function failureText(e: unknown): string {
     return e.message + tail;
   }
   return e instanceof Error ? e.message : String(e);
-}
-
-async function databaseExists(target: TargetDb, name: string): Promise<boolean> {
-  const found = await listCloneBackupsOnServer(target, target.database);
-  return found.some((f) => f.name === name);
 }
 
 async function exists(p: string): Promise<boolean> {

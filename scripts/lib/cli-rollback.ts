@@ -2,6 +2,7 @@
 // the steps first. Each shows its plan and asks for the app's name (or --yes, for scripts).
 import readline from "node:readline/promises";
 import { previewRollback, startRestore, startRollback, startSwitchRelease, startUndo } from "@/lib/jobs/rollback-job";
+import { parseChangeRecord } from "@/lib/ops/change-record";
 import { OpError } from "@/lib/ops/errors";
 import { backupIdSchema, jobIdSchema, releaseNameSchema } from "@/lib/validation/rollback";
 import { follow, requireApp } from "./cli-common";
@@ -67,7 +68,7 @@ async function run(slug: string | undefined, flags: Flags, kind: "rollback" | "r
           ? await startSwitchRelease({ ...req, actor })
           : await startUndo({ ...req, actor });
   const outcome = await follow(started.jobId, started.done);
-  const undo = (outcome.result as { undo?: { available?: boolean } } | undefined)?.undo;
+  const undo = parseChangeRecord(outcome.result)?.undo;
   if (undo?.available) console.log(`Undo with: npm run lifeboat -- undo ${app.slug} --job ${started.jobId}`);
   return outcome.status === "ok" ? 0 : 1;
 }
