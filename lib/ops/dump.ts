@@ -100,7 +100,7 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
       if (e.code !== "EEXIST") throw e;
       throw new OpError(
         "dump_in_progress",
-        `${path.basename(partial)} already exists in ${dir}: another backup is writing it, or one was interrupted. Run recovery (it removes partial files of dead jobs) and try again.`,
+        `${path.basename(partial)} already exists in ${dir}: another backup is writing it, or one was interrupted. Run recovery (it keeps the file if it is complete, else removes it) and try again.`,
       );
     });
     ownPartial = true;
@@ -241,22 +241,6 @@ export function plainDumpComplete(tail: string): boolean {
   let i = lines.length - 1;
   while (i >= 0 && (lines[i] === "" || lines[i] === "--" || /^\\unrestrict [A-Za-z0-9]+$/.test(lines[i]!))) i--;
   return i >= 0 && lines[i] === PLAIN_TRAILER;
-}
-
-/** Removes `*.partial` files a crashed dump left in `dir`; returns the names removed. */
-export async function cleanupPartials(dir: string): Promise<string[]> {
-  const realDir = await fs.realpath(dir).catch(() => undefined);
-  if (!realDir) return [];
-  const removed: string[] = [];
-  for (const entry of await fs.readdir(realDir, { withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith(".partial")) continue;
-    const p = await resolveInside(realDir, entry.name, "partial file").catch(() => undefined);
-    if (!p) continue;
-    await fs.rm(p, { force: true });
-    removed.push(entry.name);
-  }
-  if (removed.length) await fsyncDir(realDir);
-  return removed;
 }
 
 export async function readTail(file: string, bytes: number): Promise<string> {
