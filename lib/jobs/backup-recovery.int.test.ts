@@ -142,10 +142,10 @@ describe("recovery of work that outlived its job process", () => {
     await lock`LOCK TABLE customers IN ACCESS EXCLUSIVE MODE`;
     const { child, jobId } = startWorker({ kind: "backup", method: "dump" });
     const id = await jobId;
-    const appName = await until("pg_dump waiting on the table lock", async () => {
-      const [row] = await admin<{ app: string }[]>`
-        SELECT application_name AS app FROM pg_stat_activity WHERE application_name LIKE 'lifeboat-dump-%' AND wait_event_type = 'Lock'`;
-      return row?.app;
+    const dumpPid = await until("pg_dump waiting on the table lock", async () => {
+      const [row] = await admin<{ pid: number }[]>`
+        SELECT pid FROM pg_stat_activity WHERE datname = ${db} AND application_name LIKE 'lifeboat%' AND wait_event_type = 'Lock'`;
+      return row?.pid;
     });
     await killed(child);
     await lock`ROLLBACK`;
@@ -153,7 +153,7 @@ describe("recovery of work that outlived its job process", () => {
     await holder.end();
     // The orphan finishes the file on its own; it keeps its connection until the file is written.
     await until("the orphaned pg_dump to finish", async () =>
-      (await admin`SELECT 1 FROM pg_stat_activity WHERE application_name = ${appName}`).length === 0 ? true : undefined,
+      (await admin`SELECT 1 FROM pg_stat_activity WHERE pid = ${dumpPid}`).length === 0 ? true : undefined,
     );
     const row = await mods.backups.getBackupByJob(id);
     expect(await fs.readdir(backupsDir)).toContain(`${row!.name}.partial`);
