@@ -11,20 +11,19 @@ import {
 } from "@/lib/db/queries/backups";
 import { env } from "@/lib/env";
 import { formatBytes } from "@/lib/format";
-import { z } from "zod";
 import { cloneDbName, dumpFileName, validateLabel } from "@/lib/ops/backup-names";
 import { databaseExists } from "@/lib/ops/catalog";
 import { cloneDatabase, listSessions } from "@/lib/ops/clone";
 import { deleteDumpFile, dropCloneBackup } from "@/lib/ops/delete-backup";
 import { dumpDatabase } from "@/lib/ops/dump";
 import { OpError } from "@/lib/ops/errors";
-import { defineSteps } from "@/lib/ops/journal";
 import { resolveInside } from "@/lib/ops/paths";
 import { readCurrentRelease } from "@/lib/ops/releases";
 import { planRetention } from "@/lib/ops/retention";
 import { captureDbStats } from "@/lib/ops/server-backups";
 import { probeServer } from "@/lib/ops/server-info";
 import type { TargetDb } from "@/lib/ops/target";
+import { backupJobSteps } from "./backup-steps";
 import { startJob, type JobContext } from "./runner";
 
 export interface BackupRequest {
@@ -38,15 +37,6 @@ export interface BackupRequest {
 }
 
 type Kind = "automatic" | "manual" | "named";
-
-/** The backup job's own steps (the dump or the clone write theirs). */
-export const backupJobSteps = defineSteps({
-  started: [
-    "backup:started",
-    z.object({ backupId: z.number().int(), method: z.enum(["dump", "clone"]), name: z.string(), dir: z.string().nullable(), source: z.string() }),
-  ],
-  retentionDelete: ["retention:delete", z.object({ backupId: z.number().int(), name: z.string(), method: z.enum(["dump", "clone"]) })],
-});
 
 /**
  * Starts a backup job. Everything that can be checked without touching the database server is checked

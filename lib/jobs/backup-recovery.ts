@@ -8,7 +8,7 @@ import { dumpSteps } from "@/lib/ops/dump";
 import { reconcileDump } from "@/lib/ops/dump-recovery";
 import { unknownSteps, type JournalEntry } from "@/lib/ops/journal";
 import { probeServer } from "@/lib/ops/server-info";
-import { backupJobSteps } from "./backup-job";
+import { backupJobSteps } from "./backup-steps";
 
 // A backup that died half-way: the dump or the clone reconciles itself (lib/ops), waiting for a pg_dump or a
 // CREATE DATABASE that outlived the job; what it kept is recorded as ok, anything else as interrupted.
