@@ -1,5 +1,6 @@
 import type { JobView } from "@/lib/db/queries/jobs";
 import { formatAge } from "@/lib/format";
+import { parseChangeRecord } from "@/lib/ops/change-record";
 import { RollbackDialog } from "./rollback-dialog";
 
 const VERB: Record<string, string> = {
@@ -12,7 +13,7 @@ const VERB: Record<string, string> = {
 /** The last change to what the app runs, how it ended, and the way back. */
 export function UndoPanel({ app, job, canUndo }: { app: string; job: JobView; canUndo: boolean }) {
   if (job.status === "running") return null;
-  const result = (job.result ?? {}) as { undo?: { available?: boolean; hint?: string }; release?: string | null; preRollbackDb?: string | null };
+  const result = parseChangeRecord(job.result);
   const failed = job.status !== "ok";
   return (
     <section
@@ -26,10 +27,11 @@ export function UndoPanel({ app, job, canUndo }: { app: string; job: JobView; ca
           {VERB[job.type] ?? job.type} #{job.id} {failed ? "failed" : "finished"} {formatAge(job.finishedAt ?? job.startedAt)} ago (by {job.actor})
         </p>
         {failed && job.error && <p className="whitespace-pre-wrap text-red-800">{job.error}</p>}
-        {result.preRollbackDb && <p className="text-slate-600">The database it replaced is kept as {result.preRollbackDb} (pinned backup).</p>}
-        {result.undo?.hint && <p className="text-slate-600">{result.undo.hint}</p>}
+        {!result && job.result !== null && <p className="text-red-800">Its record of what it changed cannot be read; see its log.</p>}
+        {result?.preRollbackDb && <p className="text-slate-600">The database it replaced is kept as {result.preRollbackDb} (pinned backup).</p>}
+        {result?.undo.hint && <p className="text-slate-600">{result.undo.hint}</p>}
       </div>
-      {canUndo && result.undo?.available && <RollbackDialog app={app} mode="undo" label={`Undo ${VERB[job.type]?.toLowerCase() ?? "change"}…`} jobId={job.id} />}
+      {canUndo && result?.undo.available && <RollbackDialog app={app} mode="undo" label={`Undo ${VERB[job.type]?.toLowerCase() ?? "change"}…`} jobId={job.id} />}
     </section>
   );
 }

@@ -12,6 +12,7 @@ import {
 import { env } from "@/lib/env";
 import { formatBytes } from "@/lib/format";
 import { cloneDbName, dumpFileName, validateLabel } from "@/lib/ops/backup-names";
+import { databaseExists } from "@/lib/ops/catalog";
 import { cloneDatabase, listSessions } from "@/lib/ops/clone";
 import { deleteDumpFile, dropCloneBackup } from "@/lib/ops/delete-backup";
 import { dumpDatabase } from "@/lib/ops/dump";
@@ -19,10 +20,11 @@ import { OpError } from "@/lib/ops/errors";
 import { resolveInside } from "@/lib/ops/paths";
 import { readCurrentRelease } from "@/lib/ops/releases";
 import { planRetention } from "@/lib/ops/retention";
-import { captureDbStats, listCloneBackupsOnServer } from "@/lib/ops/server-backups";
+import { captureDbStats } from "@/lib/ops/server-backups";
 import { probeServer } from "@/lib/ops/server-info";
 import type { TargetDb } from "@/lib/ops/target";
 import type { Role } from "@/lib/auth/roles";
+import { backupJobSteps } from "./backup-steps";
 import { startJob, type JobContext } from "./runner";
 
 export interface BackupRequest {
@@ -109,7 +111,7 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
     jobId: ctx.jobId,
     stats,
   });
-  await ctx.step("backup:started", { backupId, method, name, dir: method === "dump" ? app.backupsDir : null, source: target.database });
+  await backupJobSteps.started(ctx, { backupId, method, name, dir: method === "dump" ? app.backupsDir : null, source: target.database });
   const started = Date.now();
   try {
     if (method === "dump") {
@@ -154,7 +156,7 @@ export async function applyRetention(ctx: JobContext, app: AppView, target: Targ
   const prune = new Set(planRetention(rows, app.retention, { triggeredByAdmin: role === "admin" }));
   const pruned: string[] = [];
   for (const row of rows.filter((r) => prune.has(r.id))) {
-    await ctx.step("retention:delete", { backupId: row.id, name: row.name, method: row.method });
+    await backupJobSteps.retentionDelete(ctx, { backupId: row.id, name: row.name, method: row.method });
     try {
       if (row.method === "dump") await deleteDumpFile(app.backupsDir, row.name);
       else await dropCloneBackup(target, target.database, row.name);
@@ -187,11 +189,6 @@ function failureText(e: unknown): string {
     return e.message + tail;
   }
   return e instanceof Error ? e.message : String(e);
-}
-
-async function databaseExists(target: TargetDb, name: string): Promise<boolean> {
-  const found = await listCloneBackupsOnServer(target, target.database);
-  return found.some((f) => f.name === name);
 }
 
 async function exists(p: string): Promise<boolean> {

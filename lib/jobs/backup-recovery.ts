@@ -1,66 +1,58 @@
-import fs from "node:fs/promises";
 import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
 import { finishBackup, getBackupByJob } from "@/lib/db/queries/backups";
+import type { JobView } from "@/lib/db/queries/jobs";
 import { env } from "@/lib/env";
-import { sha256File } from "@/lib/ops/checksum";
-import { allowConnections } from "@/lib/ops/clone";
-import { verifyDumpFile } from "@/lib/ops/dump";
-import { resolveInside } from "@/lib/ops/paths";
-import { listCloneBackupsOnServer } from "@/lib/ops/server-backups";
+import { cloneSteps } from "@/lib/ops/clone";
+import { reconcileClone } from "@/lib/ops/clone-recovery";
+import { dumpSteps } from "@/lib/ops/dump";
+import { reconcileDump } from "@/lib/ops/dump-recovery";
+import { unknownSteps, type JournalEntry } from "@/lib/ops/journal";
 import { probeServer } from "@/lib/ops/server-info";
-import { registerRecovery } from "./recovery";
+import { backupJobSteps } from "./backup-steps";
 
-// A backup that died half-way: finish it when what it made is complete and verifiable, otherwise remove
-// what it left (a .partial file); and never leave the live database refusing connections.
-registerRecovery("backup", async (job, journal) => {
-  const decisions: string[] = [];
+// A backup that died half-way: the dump or the clone reconciles itself (lib/ops), waiting for a pg_dump or a
+// CREATE DATABASE that outlived the job; what it kept is recorded as ok, anything else as interrupted.
+
+export async function recoverBackup(job: JobView, journal: readonly JournalEntry[]): Promise<string[]> {
+  const decisions = [...unknownSteps(journal, [backupJobSteps, dumpSteps, cloneSteps]), ...backupJobSteps.read(journal).problems];
   const app = await getAppById(job.appId);
   const backup = await getBackupByJob(job.id);
-  if (!app || !backup) return ["the job stopped before it recorded a backup; nothing to clean up"];
-  if (backup.status !== "running") return [`backup ${backup.name} had already ended as ${backup.status}`];
+  if (!app || !backup) return [...decisions, "the job stopped before it recorded a backup; nothing to clean up"];
+  if (backup.status !== "running") return [...decisions, `backup ${backup.name} had already ended as ${backup.status}`];
   const target = await getAppTarget(app.id);
-  const reached = new Set(journal.map((j) => j.step));
 
   if (backup.method === "dump") {
-    const finalPath = await resolveInside(app.backupsDir, backup.name, "backup file");
-    const partial = await resolveInside(app.backupsDir, `${backup.name}.partial`, "backup file");
-    if (await fs.rm(partial).then(() => true, () => false)) decisions.push(`removed the partial file ${backup.name}.partial`);
-    const finalExists = await fs.access(finalPath).then(() => true, () => false);
-    if (finalExists) {
-      const server = await probeServer(target, env().PG_BIN);
-      const check = await verifyDumpFile(finalPath, backup.format ?? "custom", server.pgRestorePath);
-      // The sha256 the dump journaled when it verified the file, not one taken now: a file swapped in after
-      // the crash must not be blessed as Lifeboat's (lib/ops/integrity.ts).
-      const journaled = journal.find((j) => j.step === "dump:verified")?.detail?.sha256;
-      const now = check.ok ? await sha256File(finalPath) : null;
-      if (check.ok && typeof journaled === "string" && now !== journaled) {
-        await finishBackup(backup.id, { status: "tampered", error: `Its sha256 is not the one journaled when it was written (${journaled.slice(0, 12)}…).` });
-        decisions.push(`${backup.name} is not the file the job wrote (sha256 differs); recorded as tampered`);
-        return decisions;
-      }
-      if (check.ok) {
-        const { size } = await fs.stat(finalPath);
-        await finishBackup(backup.id, { status: "ok", sizeBytes: size, sha256: typeof journaled === "string" ? journaled : null, verifiedAt: new Date() });
-        decisions.push(`${backup.name} had been written completely; re-verified it and kept it as ok`);
-        return decisions;
-      }
-      decisions.push(`${backup.name} exists but does not verify (${check.reason}); left in place, recorded as interrupted`);
-    }
-  } else {
-    if (reached.has("clone:disallowed")) {
-      await allowConnections(target, target.database);
-      decisions.push(`allowed connections to ${target.database} again`);
-    }
-    const onServer = await listCloneBackupsOnServer(target, target.database);
-    const made = onServer.find((d) => d.name === backup.name);
-    if (made) {
-      // CREATE DATABASE is atomic: a clone that exists is complete. Keep it rather than lose a backup.
-      await finishBackup(backup.id, { status: "ok", sizeBytes: made.sizeBytes, verifiedAt: new Date() });
-      decisions.push(`the clone ${backup.name} had been created; kept it as ok`);
+    const server = await probeServer(target, env().PG_BIN);
+    const r = await reconcileDump(journal, { target, dir: app.backupsDir, format: backup.format ?? "custom", pgRestore: server.pgRestorePath });
+    decisions.push(...r.decisions);
+    if (r.outcome === "kept" && r.file === backup.name) {
+      await finishBackup(backup.id, { status: "ok", sizeBytes: r.sizeBytes, sha256: r.sha256, verifiedAt: new Date() });
+      decisions.push(`recorded ${backup.name} as ok`);
       return decisions;
     }
+    if (r.tampered) {
+      // A file swapped in after the crash must not be blessed as Lifeboat's (lib/ops/integrity.ts).
+      await finishBackup(backup.id, { status: "tampered", error: "Its sha256 is not the one journaled when it was written." });
+      decisions.push(`recorded ${backup.name} as tampered`);
+      return decisions;
+    }
+    const error =
+      r.outcome === "left" ? "Interrupted; a file was left in place but not kept (see the job's recovery notes)." : "Interrupted before it finished; nothing usable was left.";
+    await finishBackup(backup.id, { status: "interrupted", error });
+  } else {
+    const r = await reconcileClone(journal, { target });
+    decisions.push(...r.decisions);
+    if (r.outcome === "complete" && r.cloneName === backup.name) {
+      await finishBackup(backup.id, { status: "ok", sizeBytes: r.sizeBytes, verifiedAt: new Date() });
+      decisions.push(`recorded ${backup.name} as ok`);
+      return decisions;
+    }
+    const error =
+      r.outcome === "still_running"
+        ? "Interrupted while the server was still copying; if the copy finishes, Refresh lists it as a found backup."
+        : "Interrupted before it finished; nothing usable was left.";
+    await finishBackup(backup.id, { status: "interrupted", error });
   }
-  await finishBackup(backup.id, { status: "interrupted", error: "Interrupted before it finished; nothing usable was left." });
   decisions.push(`recorded ${backup.name} as interrupted`);
   return decisions;
-});
+}

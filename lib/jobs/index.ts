@@ -1,7 +1,3 @@
-// Importing the job modules registers their recovery handlers.
-import "./backup-recovery";
-import "./rollback-recovery";
-
 export { startBackup, type BackupRequest } from "./backup-job";
 export { recoverInterruptedJobs, type RecoveryReport } from "./recovery";
 export {
@@ -14,5 +10,6 @@ export {
   type RollbackPreview,
 } from "./rollback-job";
 export type { RestoreRequest, RollbackRequest, SwitchReleaseRequest, UndoRequest } from "./rollback-resolve";
-export type { RollbackJobResult } from "./rollback-run";
+/** What a restore, rollback, switch or undo changed (its job's result): lib/ops/change-record.ts. */
+export type { ChangeRecord as RollbackJobResult } from "@/lib/ops/change-record";
 export { startJob, type JobOutcome } from "./runner";

@@ -2,21 +2,25 @@ import type { Job } from "@/lib/db/schema";
 import { recordAudit } from "@/lib/db/queries/audit";
 import { getAppById } from "@/lib/db/queries/apps";
 import { listJournal, listRunningJobs, markJournalReconciled, updateJob, type JobView } from "@/lib/db/queries/jobs";
+import type { JournalEntry } from "@/lib/ops/journal";
+import { recoverBackup } from "./backup-recovery";
 import { tryLockApp } from "./lock";
-
-export type JournalRows = Awaited<ReturnType<typeof listJournal>>;
+import { recoverChange } from "./rollback-recovery";
 
 /**
- * Reconciles one dead job: finish or revert what it was doing, and say what was decided (each decision
- * goes to the audit log). Runs while holding the app's lock, so nothing else touches the app meanwhile.
+ * Reconciles one dead job: each operation it ran reconciles its own journal steps (lib/ops), in order, and
+ * says what it decided (each decision goes to the job log and the audit log). Runs while holding the app's
+ * lock, so nothing else touches the app meanwhile.
  */
-export type RecoveryHandler = (job: JobView, journal: JournalRows, log: (line: string) => void) => Promise<string[]>;
+export type RecoveryHandler = (job: JobView, journal: readonly JournalEntry[], log: (line: string) => void) => Promise<string[]>;
 
-const handlers = new Map<Job["type"], RecoveryHandler>();
-
-export function registerRecovery(type: Job["type"], handler: RecoveryHandler): void {
-  handlers.set(type, handler);
-}
+const handlers: Partial<Record<Job["type"], RecoveryHandler>> = {
+  backup: recoverBackup,
+  restore: recoverChange,
+  rollback: recoverChange,
+  switch_release: recoverChange,
+  undo: recoverChange,
+};
 
 export interface RecoveryReport {
   jobId: number;
@@ -40,7 +44,7 @@ export async function recoverInterruptedJobs(actor = "system (recovery)", onlyAp
     const report: RecoveryReport = { jobId: job.id, app: app?.slug ?? String(job.appId), type: job.type, decisions: [] };
     try {
       const journal = await listJournal(job.id);
-      const handler = handlers.get(job.type);
+      const handler = handlers[job.type];
       const lines: string[] = [];
       report.decisions = handler ? await handler(job, journal, (l) => lines.push(l)) : ["no recovery steps for this kind of job"];
       await updateJob(job.id, {

@@ -1,6 +1,7 @@
 import { getAppTarget, listAppsWithStatus, setAppDbSize } from "@/lib/db/queries/apps";
 import { markMissingClonesDeleted, syncFoundClones, updateCloneSizes } from "@/lib/db/queries/backups";
-import { databaseSizes, listCloneBackupsOnServer } from "@/lib/ops/server-backups";
+import { databaseSizes } from "@/lib/ops/catalog";
+import { listCloneBackupsOnServer } from "@/lib/ops/server-backups";
 
 // Sizes of clone databases (pg_database_size walks every file) are refreshed here, in the background, and
 // cached on the rows; pages never compute them per database on each load. Clones the seed's script made

@@ -292,3 +292,13 @@ describe("as the app's own role (not a superuser), like the demo's", () => {
     await own.appctl("stop");
   });
 });
+
+describe("the change record", () => {
+  it("refuses to undo a change whose stored record cannot be read, rather than guess", async () => {
+    const jobId = await mods.jobQueries.insertJob({ appId: shop.appId, type: "rollback", params: {}, actor: "ghost", owner: "elsewhere:1" });
+    await mods.jobQueries.updateJob(jobId, { status: "failed", finishedAt: new Date() });
+    await mods.jobQueries.setJobResult(jobId, { changed: true, swapped: "yes", preRollbackDb: 42 });
+    await expect(mods.jobs.startUndo({ app: await app(), jobId, actor: "t" })).rejects.toMatchObject({ code: "unreadable_record" });
+    expect(await mods.jobQueries.getRunningJob(shop.appId)).toBeUndefined();
+  });
+});

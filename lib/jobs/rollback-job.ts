@@ -2,7 +2,7 @@ import { getAppTarget } from "@/lib/db/queries/apps";
 import { lastSwapAt, type BackupView } from "@/lib/db/queries/backups";
 import { planRollback, type RollbackPlan } from "@/lib/ops/rollback-plan";
 import { readLiveStats } from "@/lib/ops/rollback-server";
-import { databaseSizes } from "@/lib/ops/server-backups";
+import { databaseSizes } from "@/lib/ops/catalog";
 import {
   resolveRestore,
   resolveRollback,

@@ -3,14 +3,14 @@ import type { AppView } from "@/lib/db/queries/apps";
 import { getAppTarget } from "@/lib/db/queries/apps";
 import { getBackup, getBackupByName, getDefaultRollbackBackup, type BackupView } from "@/lib/db/queries/backups";
 import { getJob, getLatestChangeJob, getRunningJob } from "@/lib/db/queries/jobs";
+import { databaseExists } from "@/lib/ops/catalog";
+import { parseChangeRecord } from "@/lib/ops/change-record";
 import { OpError } from "@/lib/ops/errors";
 import { resolveInside } from "@/lib/ops/paths";
 import { assertSwitchable, listReleases, readCurrentRelease } from "@/lib/ops/releases";
 import { defaultRollbackTarget, type RollbackKind } from "@/lib/ops/rollback-plan";
-import { connectTarget, MAINTENANCE_DB, type TargetDb } from "@/lib/ops/target";
 import { assertDumpRestorable } from "./backup-integrity";
 import { tryLockApp } from "./lock";
-import type { RollbackJobResult } from "./rollback-run";
 
 // The requests for rollback, restore, release switch and undo, resolved (defaults filled in) and validated
 // before any job starts: everything that can be checked without changing anything (a bad release, a backup
@@ -128,7 +128,10 @@ export async function resolveUndo(req: Omit<UndoRequest, "actor">): Promise<Reso
     throw new OpError("not_found", `Job #${jobId} is not a restore, rollback, release switch or undo of ${app.slug}.`);
   }
   if (job.status === "running") throw new OpError("running", `Job #${jobId} is still running; wait for it to end.`);
-  const res = job.result as Partial<RollbackJobResult> | null;
+  const res = parseChangeRecord(job.result);
+  if (job.result !== null && !res) {
+    throw new OpError("unreadable_record", `Job #${jobId}'s record of what it changed cannot be read, so it cannot be undone safely. Put things back by hand (see its log).`);
+  }
   if (!res?.changed) throw new OpError("nothing_to_undo", `Job #${jobId} changed nothing (${job.status}); there is nothing to undo.`);
   const latest = await getLatestChangeJob(app.id);
   if (latest && latest.id !== jobId) {
@@ -189,16 +192,6 @@ async function backupFilePath(app: AppView, backup: BackupView): Promise<string 
     throw new OpError("missing_file", `The backup file ${file} is missing. Pick another backup.`);
   });
   return file;
-}
-
-export async function databaseExists(target: TargetDb, name: string): Promise<boolean> {
-  const sql = connectTarget(target, MAINTENANCE_DB);
-  try {
-    const [row] = await sql<{ present: boolean }[]>`SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = ${name}) AS present`;
-    return row!.present;
-  } finally {
-    await sql.end({ timeout: 5 }).catch(() => {});
-  }
 }
 
 /**

@@ -1,110 +1,64 @@
 import os from "node:os";
 import { getAppTarget } from "@/lib/db/queries/apps";
 import { finishBackup, insertBackup, markBackupDeleted, nameTaken } from "@/lib/db/queries/backups";
-import { setJobResult } from "@/lib/db/queries/jobs";
+import { getJob, setJobResult } from "@/lib/db/queries/jobs";
 import { env } from "@/lib/env";
 import { preRollbackDbName, stagingDbName } from "@/lib/ops/backup-names";
+import { databaseExists, databaseSizes } from "@/lib/ops/catalog";
+import { buildChangeRecord, parseChangeRecord, type ChangeFacts, type ChangeRecord } from "@/lib/ops/change-record";
 import { OpError } from "@/lib/ops/errors";
 import { readCurrentRelease } from "@/lib/ops/releases";
 import { executeRollback, newRollbackState, type DatabaseSource, type RollbackState } from "@/lib/ops/rollback";
-import type { RollbackKind } from "@/lib/ops/rollback-plan";
 import { localDataDirectory } from "@/lib/ops/rollback-server";
-import { captureDbStats, databaseSizes } from "@/lib/ops/server-backups";
-import { probeServer } from "@/lib/ops/server-info";
+import { captureDbStats } from "@/lib/ops/server-backups";
+import { probeServer, type ServerInfo } from "@/lib/ops/server-info";
+import type { TargetDb } from "@/lib/ops/target";
+import { assertNothingToRecover, type Resolved } from "./rollback-resolve";
 import { recordIntegrityFailure } from "./backup-integrity";
-import { assertNothingToRecover, databaseExists, type Resolved } from "./rollback-resolve";
 import { startJob, type JobContext, type JobOutcome } from "./runner";
 
-// Running a resolved rollback, restore, release switch or undo as a job (lib/ops/rollback.ts does the work),
-// and what the job records in job.result for undo and recovery. See lib/jobs/rollback-job.ts.
-
-/** What a restore, rollback, switch or undo job records in job.result (also when it fails): what undo needs. */
-export interface RollbackJobResult {
-  [key: string]: unknown;
-  kind: RollbackKind;
-  /** Something the app uses changed (database swapped or `current` switched): the job can be undone. */
-  changed: boolean;
-  swapped: boolean;
-  switched: boolean;
-  live: string;
-  /** The staging database that became live (or, for undo, the pre-rollback database put back). */
-  staging: string | null;
-  /** Where the database that was live before is kept (a pinned pre-rollback backup). */
-  preRollbackDb: string | null;
-  preRollbackBackupId: number | null;
-  /** `current` before and after. */
-  previousRelease: string | null;
-  release: string | null;
-  restoredFrom: { backupId: number; name: string; method: "dump" | "clone" } | null;
-  undoOf: number | null;
-  stagingCheck: RollbackState["stagingCheck"] | null;
-  health: RollbackState["health"] | null;
-  lockedOutMs: number | null;
-  undo: { available: boolean; hint: string };
-}
-
-// ─── running ──────────────────────────────────────────────────────────────────────────────────────────────
+// Running a resolved rollback, restore, release switch or undo as a job (lib/ops/rollback.ts does the work).
+// What it changed is one change record (lib/ops/change-record.ts), built once when the run ends — also when
+// it fails, since undo needs it then most — and stored as the job's result. See lib/jobs/rollback-job.ts.
 
 export async function startChange(r: Resolved, actor: string, params: Record<string, unknown>): Promise<{ jobId: number; done: Promise<JobOutcome> }> {
   await assertNothingToRecover(r.app);
-  const holder: { result?: RollbackJobResult } = {};
-  const { jobId, done } = await startJob({ appId: r.app.id, appSlug: r.app.slug, type: r.kind, params, actor }, (ctx) => runChange(ctx, r, actor, holder));
-  // The runner records a result only for jobs that succeed; a failed rollback must still say what undo needs.
-  const recorded = done.then(async (outcome): Promise<JobOutcome> => {
-    if (outcome.status === "failed" && holder.result) {
-      await setJobResult(jobId, holder.result).catch(() => {});
-      return { ...outcome, result: holder.result };
-    }
-    return outcome;
+  const { jobId, done } = await startJob({ appId: r.app.id, appSlug: r.app.slug, type: r.kind, params, actor }, (ctx) => runChange(ctx, r, actor));
+  // The runner keeps a result only for jobs that succeed; a failed change stored its record itself.
+  const withRecord = done.then(async (outcome): Promise<JobOutcome> => {
+    if (outcome.status !== "failed") return outcome;
+    const record = await getJob(jobId).then((j) => parseChangeRecord(j?.result), () => null);
+    return record ? { ...outcome, result: record } : outcome;
   });
-  return { jobId, done: recorded };
+  return { jobId, done: withRecord };
 }
 
-async function runChange(ctx: JobContext, r: Resolved, actor: string, holder: { result?: RollbackJobResult }): Promise<RollbackJobResult> {
+async function runChange(ctx: JobContext, r: Resolved, actor: string): Promise<ChangeRecord> {
   const { app } = r;
   ctx.phase("connecting");
   const target = await getAppTarget(app.id);
   const live = target.database;
   const state = newRollbackState();
-  const result: RollbackJobResult = {
+  const facts: ChangeFacts = {
     kind: r.kind,
-    changed: false,
-    swapped: false,
-    switched: false,
     live,
     staging: null,
     preRollbackDb: null,
     preRollbackBackupId: null,
-    previousRelease: r.current,
-    release: r.current,
+    startRelease: r.current,
     restoredFrom: r.backup ? { backupId: r.backup.id, name: r.backup.name, method: r.backup.method } : null,
     undoOf: r.undo?.jobId ?? null,
-    stagingCheck: null,
-    health: null,
-    lockedOutMs: null,
-    undo: { available: false, hint: "" },
   };
-  holder.result = result;
-
-  const sync = () => {
-    result.swapped = state.swapped;
-    result.switched = state.switched;
-    result.changed = state.swapped || state.switched;
-    if (state.switched) {
-      result.previousRelease = state.previousRelease;
-      result.release = r.release;
-    }
-    if (!state.swapped) {
-      result.preRollbackDb = null;
-      result.preRollbackBackupId = null;
-    }
-    result.stagingCheck = state.stagingCheck ?? null;
-    result.health = state.health ?? null;
-    result.lockedOutMs = state.swap?.lockedOutMs ?? null;
-    result.undo = result.changed
-      ? { available: true, hint: `Undo puts back ${[state.swapped ? `the database now kept as ${result.preRollbackDb}` : null, state.switched ? `release ${state.previousRelease}` : null].filter(Boolean).join(" and ")}.` }
-      : { available: false, hint: "Nothing was changed." };
-  };
+  const record = () =>
+    buildChangeRecord(facts, {
+      swapped: state.swapped,
+      switched: state.switched,
+      previousRelease: state.previousRelease,
+      release: state.switched ? r.release : null,
+      stagingCheck: state.stagingCheck ?? null,
+      health: state.health ?? null,
+      lockedOutMs: state.swap?.lockedOutMs ?? null,
+    });
 
   try {
     // Re-check under the lock what may have changed since the request was validated.
@@ -113,50 +67,29 @@ async function runChange(ctx: JobContext, r: Resolved, actor: string, holder: { 
       if (now !== r.current) throw new OpError("state_changed", `current changed from ${r.current ?? "nothing"} to ${now ?? "nothing"} while this job was waiting; nothing was done. Look again and retry.`);
     }
     const server = await probeServer(target, env().PG_BIN);
-    let database: DatabaseSource | null = null;
-    if (r.backup || r.undo?.putBack) {
-      const now = new Date();
-      const taken = async (n: string) => (await nameTaken(app.id, "clone", n)) || (await databaseExists(target, n));
-      const pre = await preRollbackDbName(live, now, taken);
-      result.preRollbackDb = pre;
-      if (r.undo?.putBack) {
-        database = { source: "existing", name: r.undo.putBack, preRollbackName: pre };
-        result.staging = r.undo.putBack;
-      } else if (r.backup!.method === "dump") {
-        const staging = await stagingDbName(live, now, taken);
-        result.staging = staging;
-        const jobs = r.backup!.format === "custom" && server.dbSizeBytes > 256 * 1024 * 1024 ? Math.min(4, Math.max(1, os.cpus().length)) : 1;
-        database = {
-          source: "dump",
-          file: r.backupFile!,
-          sha256: r.backup!.sha256,
-          format: r.backup!.format ?? "custom",
-          pgRestore: server.pgRestorePath,
-          psql: server.psqlPath,
-          jobs,
-          staging,
-          preRollbackName: pre,
-        };
-      } else {
-        const staging = await stagingDbName(live, now, taken);
-        result.staging = staging;
-        database = {
-          source: "clone",
-          cloneName: r.backup!.name,
-          strategy: app.cloneStrategy,
-          supportsStrategy: server.supportsFileCopy,
-          staging,
-          preRollbackName: pre,
-        };
-      }
+    const database = await planDatabase(r, target, server, facts);
+    if (database) {
       ctx.log(
         r.undo?.putBack
-          ? `putting back ${r.undo.putBack} as ${live}; ${live} will be kept as ${pre}`
-          : `restoring ${r.backup!.name} into ${result.staging}; ${live} will be kept as ${pre}`,
+          ? `putting back ${r.undo.putBack} as ${live}; ${live} will be kept as ${facts.preRollbackDb}`
+          : `restoring ${r.backup!.name} into ${facts.staging}; ${live} will be kept as ${facts.preRollbackDb}`,
       );
+      // Recorded before anything changes, as running: a crash after the swap leaves a row recovery finishes,
+      // a run that ends before the swap removes it again (settlePreRollbackBackup).
+      facts.preRollbackBackupId = await insertBackup({
+        appId: app.id,
+        name: facts.preRollbackDb!,
+        method: "clone",
+        kind: "pre_rollback",
+        format: null,
+        label: null,
+        createdBy: actor,
+        release: r.current,
+        jobId: ctx.jobId,
+        stats: await captureDbStats(target, live).catch(() => null),
+        pinned: true,
+      });
     }
-
-    let preBackupId: number | null = null;
     await executeRollback({
       target,
       app,
@@ -165,47 +98,63 @@ async function runChange(ctx: JobContext, r: Resolved, actor: string, holder: { 
       ctx,
       state,
       dataDir: database && database.source !== "existing" ? await localDataDirectory(target) : null,
-      hooks: {
-        beforeSwap: async () => {
-          // Recorded before the swap, as running: a crash after the rename still leaves a row recovery can finish.
-          const stats = await captureDbStats(target, live).catch(() => null);
-          preBackupId = await insertBackup({
-            appId: app.id,
-            name: result.preRollbackDb!,
-            method: "clone",
-            kind: "pre_rollback",
-            format: null,
-            label: null,
-            createdBy: actor,
-            release: r.current,
-            jobId: ctx.jobId,
-            stats,
-            pinned: true,
-          });
-          result.preRollbackBackupId = preBackupId;
-        },
-        afterSwap: async () => {
-          const sizes = await databaseSizes(target, [result.preRollbackDb!]).catch(() => new Map<string, number>());
-          await finishBackup(preBackupId!, { status: "ok", sizeBytes: sizes.get(result.preRollbackDb!), verifiedAt: new Date() });
-          if (r.undo?.putBack && r.undo.putBackBackupId) {
-            // The pre-rollback database is the live one again: it is no longer a backup.
-            await markBackupDeleted(app.id, r.undo.putBackBackupId);
-          }
-          ctx.log(`${live} as it was is kept as ${result.preRollbackDb} (pinned pre-rollback backup)`);
-        },
-        swapFailed: async () => {
-          if (preBackupId !== null) {
-            await finishBackup(preBackupId, { status: "failed", error: "The swap did not happen; this database was never created." });
-            await markBackupDeleted(app.id, preBackupId);
-          }
-        },
-      },
     });
-    sync();
-    return result;
   } catch (e) {
-    sync();
-    if (r.backup) await recordIntegrityFailure(e, app, r.backup, actor).catch((err: Error) => ctx.log(`could not mark ${r.backup!.name} tampered: ${err.message}`));
+    await settlePreRollbackBackup(ctx, r, target, facts, state).catch((err: Error) => ctx.log(`could not record the pre-rollback backup: ${err.message}`));
+    await setJobResult(ctx.jobId, record()).catch((err: Error) => ctx.log(`could not record what changed: ${err.message}`));
+    if (r.backup) await recordIntegrityFailure(e, r.app, r.backup, actor).catch((err: Error) => ctx.log(`could not mark ${r.backup!.name} tampered: ${err.message}`));
     throw e;
   }
+  // Recording the pre-rollback backup must not fail a change that worked: the row stays "running" until
+  // recovery or the background refresh sees the database.
+  await settlePreRollbackBackup(ctx, r, target, facts, state).catch((e: Error) => ctx.log(`WARNING: could not record the pre-rollback backup: ${e.message}`));
+  return record();
+}
+
+/** Names the staging and pre-rollback databases (into `facts`) and says where the new live database comes from. */
+async function planDatabase(r: Resolved, target: TargetDb, server: ServerInfo, facts: ChangeFacts): Promise<DatabaseSource | null> {
+  if (!r.backup && !r.undo?.putBack) return null;
+  const live = target.database;
+  const now = new Date();
+  const taken = async (n: string) => (await nameTaken(r.app.id, "clone", n)) || (await databaseExists(target, n));
+  const pre = await preRollbackDbName(live, now, taken);
+  facts.preRollbackDb = pre;
+  if (r.undo?.putBack) {
+    facts.staging = r.undo.putBack;
+    return { source: "existing", name: r.undo.putBack, preRollbackName: pre };
+  }
+  const backup = r.backup!;
+  const staging = await stagingDbName(live, now, taken);
+  facts.staging = staging;
+  if (backup.method === "clone") {
+    return { source: "clone", cloneName: backup.name, strategy: r.app.cloneStrategy, supportsStrategy: server.supportsFileCopy, staging, preRollbackName: pre };
+  }
+  const jobs = backup.format === "custom" && server.dbSizeBytes > 256 * 1024 * 1024 ? Math.min(4, Math.max(1, os.cpus().length)) : 1;
+  return {
+    source: "dump",
+    file: r.backupFile!,
+    sha256: backup.sha256,
+    format: backup.format ?? "custom",
+    pgRestore: server.pgRestorePath,
+    psql: server.psqlPath,
+    jobs,
+    staging,
+    preRollbackName: pre,
+  };
+}
+
+/** The pre-rollback backup row: ok once the swap made it a database, else gone again. */
+async function settlePreRollbackBackup(ctx: JobContext, r: Resolved, target: TargetDb, facts: ChangeFacts, state: RollbackState): Promise<void> {
+  const id = facts.preRollbackBackupId;
+  if (id === null) return;
+  if (!state.swapped) {
+    await finishBackup(id, { status: "failed", error: "The swap did not happen; this database was never created." });
+    await markBackupDeleted(r.app.id, id);
+    return;
+  }
+  const sizes = await databaseSizes(target, [facts.preRollbackDb!]).catch(() => new Map<string, number>());
+  await finishBackup(id, { status: "ok", sizeBytes: sizes.get(facts.preRollbackDb!), verifiedAt: new Date() });
+  // Undo: the pre-rollback database put back is the live one again, so it is no longer a backup.
+  if (r.undo?.putBack && r.undo.putBackBackupId) await markBackupDeleted(r.app.id, r.undo.putBackBackupId);
+  ctx.log(`${target.database} as it was is kept as ${facts.preRollbackDb} (pinned pre-rollback backup)`);
 }

@@ -175,7 +175,8 @@ class JobReporter {
     await updateJob(this.jobId, {
       status: outcome.status,
       phase: outcome.status === "ok" ? "done" : "failed",
-      result: outcome.result ?? null,
+      // A failed job has no outcome result, but may have stored one itself (a change record): keep it.
+      ...(outcome.result !== undefined ? { result: outcome.result } : {}),
       error: outcome.error?.message ?? null,
       finishedAt: new Date(),
     });

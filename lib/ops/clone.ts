@@ -1,19 +1,25 @@
 import type postgres from "postgres";
+import { z } from "zod";
+import { databaseFlags, databaseSizesOn, sessionsOn as catalogSessions, type Session } from "./catalog";
 import type { OpContext } from "./context";
 import { OpError } from "./errors";
 import { assertDbName, quoteIdent } from "./identifiers";
+import { dbNameField, defineSteps } from "./journal";
 import { connectionError } from "./server-info";
 import { connectTarget, MAINTENANCE_DB, withMaintenance, type TargetDb } from "./target";
 
 // Clones are made with CREATE DATABASE … TEMPLATE, run from the maintenance database: the source must have
 // no other session, and ALTER DATABASE / CREATE DATABASE cannot be run while connected to it.
 
-export interface Session {
-  pid: number;
-  applicationName: string | null;
-  user: string | null;
-  state: string | null;
-}
+export type { Session };
+
+/** The clone's journal: written before the ALTER / CREATE it names, so recovery knows what may have happened. */
+export const cloneSteps = defineSteps({
+  disallowed: ["clone:disallowed", z.object({ source: dbNameField })],
+  /** backendPid: the server process that runs the CREATE DATABASE (it outlives a killed client). */
+  creating: ["clone:creating", z.object({ source: dbNameField, cloneName: dbNameField, backendPid: z.number().int().optional() })],
+  created: ["clone:created", z.object({ source: dbNameField, cloneName: dbNameField })],
+});
 
 export interface CloneOptions {
   target: TargetDb;
@@ -54,12 +60,11 @@ export async function cloneDatabase(opts: CloneOptions): Promise<{ sizeBytes: nu
 
   const sql = connectTarget(target, MAINTENANCE_DB);
   try {
-    let facts: { num: number; allow: boolean | null; cloneExists: boolean };
+    let facts: { num: number; pid: number; allow: boolean | null; cloneExists: boolean };
     try {
-      [facts] = (await sql`
-        SELECT current_setting('server_version_num')::int AS num,
-               (SELECT datallowconn FROM pg_database WHERE datname = ${source}) AS allow,
-               EXISTS (SELECT 1 FROM pg_database WHERE datname = ${cloneName}) AS "cloneExists"`) as unknown as [typeof facts];
+      const [info] = await sql<{ num: number; pid: number }[]>`SELECT current_setting('server_version_num')::int AS num, pg_backend_pid() AS pid`;
+      const flags = await databaseFlags(sql, [source, cloneName]);
+      facts = { num: info!.num, pid: info!.pid, allow: flags.get(source) ?? null, cloneExists: flags.has(cloneName) };
     } catch (e) {
       throw connectionError(e, target, MAINTENANCE_DB);
     }
@@ -78,7 +83,7 @@ export async function cloneDatabase(opts: CloneOptions): Promise<{ sizeBytes: nu
         if (facts.allow) {
           // Journaled before the ALTER, so a crash at any later point leaves recovery a note to allow
           // connections again (allowing an allowed database is harmless; a locked-out live database is not).
-          await ctx.step("clone:disallowed", { source });
+          await cloneSteps.disallowed(ctx, { source });
           await sql.unsafe(`ALTER DATABASE ${quoteIdent(source)} WITH ALLOW_CONNECTIONS false`);
           disallowed = true;
         } else {
@@ -87,13 +92,13 @@ export async function cloneDatabase(opts: CloneOptions): Promise<{ sizeBytes: nu
         // Disallow first, then terminate: a pool reconnects in the gap otherwise (POSTGRES-SAFETY: sessions).
         await endAllSessions(sql, source, timeoutMs, ctx);
       }
-      await ctx.step("clone:creating", { source, cloneName });
+      await cloneSteps.creating(ctx, { source, cloneName, backendPid: facts.pid });
       ctx.phase("cloning");
       // STRATEGY exists from PostgreSQL 15; older servers always copy files (and checkpoint).
       const strategy = facts.num >= 150000 ? ` STRATEGY ${opts.strategy === "file_copy" ? "FILE_COPY" : "WAL_LOG"}` : "";
       createIssued = true;
       await cancellable(sql.unsafe(`CREATE DATABASE ${quoteIdent(cloneName)} TEMPLATE ${quoteIdent(source)}${strategy}`), ctx.signal);
-      await ctx.step("clone:created", { source, cloneName });
+      await cloneSteps.created(ctx, { source, cloneName });
     } catch (e) {
       failure = await mapCloneError(e, sql, target, source, cloneName);
       // CREATE DATABASE is atomic, but a cancelled or disconnected client may leave the server finishing it.
@@ -114,8 +119,8 @@ export async function cloneDatabase(opts: CloneOptions): Promise<{ sizeBytes: nu
       }
     }
     if (failure) throw failure;
-    const [size] = await sql`SELECT pg_database_size(${cloneName})::text AS bytes`;
-    return { sizeBytes: Number(size!.bytes), durationMs: Date.now() - started };
+    const sizes = await databaseSizesOn(sql, [cloneName]);
+    return { sizeBytes: sizes.get(cloneName) ?? 0, durationMs: Date.now() - started };
   } finally {
     await sql.end({ timeout: 5 }).catch(() => {});
   }
@@ -145,8 +150,7 @@ export async function dropDatabaseIfExists(target: TargetDb, name: string, opts:
   }
   if (RESERVED.has(name)) throw new OpError("reserved_db", `Refusing to drop "${name}": it is one of the server's own databases.`);
   return withMaint(target, async (sql) => {
-    const [row] = await sql`SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = ${name}) AS present`;
-    if (!row!.present) return false;
+    if (!(await databaseFlags(sql, [name])).has(name)) return false;
     try {
       await sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${opts.force ? " WITH (FORCE)" : ""}`);
     } catch (e) {
@@ -178,12 +182,8 @@ function withMaint<T>(target: TargetDb, fn: (sql: postgres.Sql) => Promise<T>): 
 }
 
 async function sessionsOn(sql: postgres.Sql, db: string): Promise<{ count: number; sessions: Session[] }> {
-  const rows = await sql<{ pid: number; applicationName: string | null; user: string | null; state: string | null }[]>`
-    SELECT pid, application_name AS "applicationName", usename AS "user", state
-    FROM pg_stat_activity
-    WHERE datname = ${db} AND pid <> pg_backend_pid() AND backend_type IS DISTINCT FROM 'autovacuum worker'
-    ORDER BY pid`;
-  return { count: rows.length, sessions: rows.map((r) => ({ ...r })) };
+  const sessions = await catalogSessions(sql, db);
+  return { count: sessions.length, sessions };
 }
 
 /** Terminates every other session on `db` and waits until none remain (connections are already refused). */
@@ -240,8 +240,7 @@ async function reallow(sql: postgres.Sql, target: TargetDb, db: string, ctx: OpC
 async function dropHalfClone(target: TargetDb, cloneName: string, ctx: OpContext): Promise<void> {
   const sql = connectTarget(target, MAINTENANCE_DB);
   try {
-    const [row] = await sql`SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = ${cloneName}) AS present`;
-    if (row!.present) {
+    if ((await databaseFlags(sql, [cloneName])).has(cloneName)) {
       await sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(cloneName)} WITH (FORCE)`);
       ctx.log(`removed the half-made clone ${cloneName}`);
     }

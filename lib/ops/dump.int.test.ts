@@ -5,7 +5,7 @@ import { seedShop } from "@/scripts/lib/seed-shop";
 import { adminSql, createScratchDb, pg, tmpDir, target, uniqueName } from "@/test/helpers";
 import { sha256File } from "./checksum";
 import type { OpContext } from "./context";
-import { cleanupPartials, DUMP_COMPRESSION_LEVEL, dumpDatabase, VERIFY_PHASE, verifyDumpFile } from "./dump";
+import { DUMP_COMPRESSION_LEVEL, dumpDatabase, VERIFY_PHASE, verifyDumpFile } from "./dump";
 import { OpError } from "./errors";
 import { run } from "./exec";
 import { clientToolFor } from "./pg-bin";
@@ -303,14 +303,6 @@ describe("failures leave nothing behind", () => {
     expect(await files(dir)).toEqual([]);
   });
 
-  it("cleanupPartials removes what a crashed dump left, and nothing else", async () => {
-    const dir = await tmpDir("crash");
-    await fs.writeFile(path.join(dir, "db_backup_14.dump.partial"), "half");
-    await fs.writeFile(path.join(dir, "db_backup_15.sql.partial"), "half");
-    await fs.writeFile(path.join(dir, "db_backup_16.dump"), "whole");
-    expect((await cleanupPartials(dir)).sort()).toEqual(["db_backup_14.dump.partial", "db_backup_15.sql.partial"]);
-    expect(await files(dir)).toEqual(["db_backup_16.dump"]);
-  });
 });
 
 async function dbExists(name: string): Promise<boolean> {

@@ -1,10 +1,13 @@
+import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { z } from "zod";
 import { sha256File } from "./checksum";
 import type { OpContext } from "./context";
 import { assertSpaceFor } from "./disk";
 import { OpError } from "./errors";
 import { ProcessError, run, runUnchecked } from "./exec";
+import { defineSteps } from "./journal";
 import { fsyncDir, resolveInside } from "./paths";
 import { newRestrictKey } from "./plain-dump-scan";
 import { pgEnv, type TargetDb } from "./target";
@@ -32,6 +35,15 @@ export interface DumpResult {
 }
 
 const PROGRESS_MS = 250;
+
+const fileField = z.string().min(1).max(255);
+
+/** The dump's journal. appName: pg_dump's application_name, by which recovery sees whether it still runs. */
+export const dumpSteps = defineSteps({
+  start: ["dump:start", z.object({ file: fileField, partial: fileField, appName: z.string().max(63).optional() })],
+  verified: ["dump:verified", z.object({ file: fileField, sizeBytes: z.number(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })],
+  renamed: ["dump:renamed", z.object({ file: fileField })],
+});
 /** The last line pg_dump writes to a plain dump that it finished (POSTGRES-SAFETY: pg_dump / psql). */
 export const PLAIN_TRAILER = "-- PostgreSQL database dump complete";
 
@@ -82,7 +94,9 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
   if (opts.estimatedBytes) await assertSpaceFor(dir, opts.estimatedBytes, `A backup of "${target.database}"`);
   throwIfAborted(ctx);
 
-  await ctx.step("dump:start", { file: opts.fileName, partial: path.basename(partial) });
+  // Its own application_name: a pg_dump that outlives this process is visible in pg_stat_activity.
+  const appName = `lifeboat-dump-${crypto.randomBytes(6).toString("hex")}`;
+  await dumpSteps.start(ctx, { file: opts.fileName, partial: path.basename(partial), appName });
   let ownPartial = false;
   try {
     // Exclusive create: a partial that already exists belongs to another dump (or a crash recovery has not
@@ -91,7 +105,7 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
       if (e.code !== "EEXIST") throw e;
       throw new OpError(
         "dump_in_progress",
-        `${path.basename(partial)} already exists in ${dir}: another backup is writing it, or one was interrupted. Run recovery (it removes partial files of dead jobs) and try again.`,
+        `${path.basename(partial)} already exists in ${dir}: another backup is writing it, or one was interrupted. Run recovery (it keeps the file if it is complete, else removes it) and try again.`,
       );
     });
     ownPartial = true;
@@ -105,7 +119,7 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
     throwIfAborted(ctx);
     await watchSize(partial, ctx, progressTotal, () =>
       run(opts.pgDump, pgDumpArgs(format, partial, format === "plain" ? newRestrictKey() : undefined), {
-        env: pgEnv(target),
+        env: { ...pgEnv(target), PGAPPNAME: appName },
         signal: ctx.signal,
         onStderrLine: (line) => ctx.log(line),
       }),
@@ -126,14 +140,14 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
     const verifiedAt = new Date();
     const { size } = await fs.stat(partial);
     ctx.progress(size, progressTotal);
-    await ctx.step("dump:verified", { file: opts.fileName, sizeBytes: size, sha256 });
+    await dumpSteps.verified(ctx, { file: opts.fileName, sizeBytes: size, sha256 });
 
     ctx.phase("finalizing");
     throwIfAborted(ctx);
     await renameNoReplace(partial, finalPath, opts.fileName);
     ownPartial = false;
     await fsyncDir(dir);
-    await ctx.step("dump:renamed", { file: opts.fileName });
+    await dumpSteps.renamed(ctx, { file: opts.fileName });
     return { path: finalPath, sizeBytes: size, sha256, verifiedAt, durationMs: Date.now() - started };
   } catch (e) {
     if (ownPartial) {
@@ -154,7 +168,7 @@ export const VERIFY_PHASE = "verifying and checksumming";
  * checksum covers exactly the bytes that were verified, as before. When either fails the other is stopped
  * and awaited, so no pg_restore outlives the call.
  */
-async function verifyAndChecksum(
+export async function verifyAndChecksum(
   file: string,
   format: DumpFormat,
   pgRestore: string,
@@ -234,22 +248,6 @@ export function plainDumpComplete(tail: string): boolean {
   return i >= 0 && lines[i] === PLAIN_TRAILER;
 }
 
-/** Removes `*.partial` files a crashed dump left in `dir`; returns the names removed. */
-export async function cleanupPartials(dir: string): Promise<string[]> {
-  const realDir = await fs.realpath(dir).catch(() => undefined);
-  if (!realDir) return [];
-  const removed: string[] = [];
-  for (const entry of await fs.readdir(realDir, { withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith(".partial")) continue;
-    const p = await resolveInside(realDir, entry.name, "partial file").catch(() => undefined);
-    if (!p) continue;
-    await fs.rm(p, { force: true });
-    removed.push(entry.name);
-  }
-  if (removed.length) await fsyncDir(realDir);
-  return removed;
-}
-
 export async function readTail(file: string, bytes: number): Promise<string> {
   const fh = await fs.open(file, "r");
   try {
@@ -285,7 +283,7 @@ async function watchSize<T>(file: string, ctx: OpContext, total: number | undefi
  * rename() silently replaces an existing file, so the final name is made with link(), which refuses one,
  * then the partial name is removed. Filesystems without hard links fall back to check-then-rename.
  */
-async function renameNoReplace(from: string, to: string, fileName: string): Promise<void> {
+export async function renameNoReplace(from: string, to: string, fileName: string): Promise<void> {
   try {
     await fs.link(from, to);
   } catch (e) {

@@ -1,7 +1,9 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { z } from "zod";
 import { OpError } from "./errors";
+import { defineSteps, type JournalEntry } from "./journal";
 import { assertAbsoluteRoot, assertSafeName, fsyncDir } from "./paths";
 
 // Releases follow the Capistrano/Ansible layout (seed 000): <deploy root>/releases/<name>/ and a symlink
@@ -218,4 +220,61 @@ function missingReleases(root: string): OpError {
     "no_releases_dir",
     `${path.join(root, "releases")} does not exist. Check the app's deploy root (it must hold releases/ and current).`,
   );
+}
+
+// ─── the switch as a journaled step, and its recovery ─────────────────────────────────────────────────────
+
+/** Written before `current` is switched (lib/ops/rollback.ts); the name stays what LIFEBOAT_CRASH_AT knows. */
+export const releaseSteps = defineSteps({
+  switch: ["rollback:switch", z.object({ from: z.string().nullable(), to: z.string().min(1), deployRoot: z.string().min(1) })],
+});
+
+export interface SwitchReconciliation {
+  switched: boolean;
+  /** What `current` pointed at before the switch (when it is known), else what it points at now. */
+  previousRelease: string | null;
+  current: string | null;
+  decisions: string[];
+}
+
+/**
+ * Recovery of a release switch whose process died. The rename over `current` is atomic, so `current` is
+ * either the old or the new release; stray temporary links are removed. `finishTo`: the release `current`
+ * must end on because the database already matches it (the swap committed) — the switch is then finished.
+ */
+export async function reconcileReleaseSwitch(
+  journal: readonly JournalEntry[],
+  opts: { deployRoot: string; finishTo: string | null; allowUnmarked: boolean },
+): Promise<SwitchReconciliation> {
+  const log = releaseSteps.read(journal);
+  const decisions = [...log.problems];
+  for (const l of await removeStrayTempLinks(opts.deployRoot)) decisions.push(`removed the stray temporary link ${l}`);
+  let current = await readCurrentRelease(opts.deployRoot);
+  const step = log.last("switch");
+  const target = opts.finishTo ?? step?.to ?? null;
+  let previous = step ? step.from : current;
+  let switched = false;
+  if (step && target && current === target && previous !== target) {
+    switched = true;
+    decisions.push(`current had been switched to ${target}`);
+  } else if (opts.finishTo && current !== opts.finishTo) {
+    try {
+      previous = await switchRelease(opts.deployRoot, opts.finishTo, { allowUnmarked: opts.allowUnmarked });
+      current = opts.finishTo;
+      switched = true;
+      decisions.push(`finished the release switch: current → ${opts.finishTo} (was ${previous ?? "nothing"}), to match the swapped database`);
+    } catch (e) {
+      decisions.push(`could not switch current to ${opts.finishTo} (${(e as Error).message}); current still → ${current ?? "nothing"}`);
+    }
+  } else if (step) {
+    decisions.push(`current had not been switched; it still points at ${current ?? "nothing"}`);
+  }
+  if (current) {
+    const complete = await assertSwitchable(opts.deployRoot, current, { allowUnmarked: current === previous }).then(
+      () => true,
+      () => false,
+    );
+    if (!complete) decisions.push(`WARNING: current points at ${current}, which is not a complete release — switch it by hand`);
+  }
+  return { switched, previousRelease: switched ? previous : current, current, decisions };
 }

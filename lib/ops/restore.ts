@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { databaseSizes } from "./catalog";
 import type { OpContext } from "./context";
 import { dropDatabaseIfExists } from "./clone";
 import { errorLine, plainDumpComplete, PLAIN_TRAILER, readTail, type DumpFormat } from "./dump";
@@ -10,8 +11,19 @@ import { newRestrictKey, planRestriction, scanPlainDump } from "./plain-dump-sca
 import { listUserTables } from "./tables";
 import { ProcessError, run } from "./exec";
 import { assertDbName, quoteIdent } from "./identifiers";
+import { dbNameField, defineSteps } from "./journal";
 import { connectionError } from "./server-info";
 import { connectTarget, MAINTENANCE_DB, pgEnv, withMaintenance, type TargetDb } from "./target";
+import { z } from "zod";
+
+/**
+ * The restore's journal. Recovery: the database named by create_db is a copy this restore made; the caller
+ * that asked for it (lib/ops/rollback.ts, reconcileStaging) drops it unless it became live.
+ */
+export const restoreSteps = defineSteps({
+  createDb: ["restore:create_db", z.object({ newDb: dbNameField })],
+  restored: ["restore:restored", z.object({ newDb: dbNameField })],
+});
 
 export interface RestoreOptions {
   target: TargetDb;
@@ -120,7 +132,7 @@ async function restoreVerified(opts: RestoreOptions, verified: OpenVerifiedFile,
     }
   }
 
-  await ctx.step("restore:create_db", { newDb });
+  await restoreSteps.createDb(ctx, { newDb });
   await withMaintenance(target, async (sql) => {
     try {
       // template0: a dump recreates everything itself; objects added to template1 would collide with it.
@@ -159,14 +171,9 @@ async function restoreVerified(opts: RestoreOptions, verified: OpenVerifiedFile,
     // not what was verified. Until this returns the caller does not use the new database; on failure it
     // is dropped below.
     await verified.assertUnchanged();
-    await ctx.step("restore:restored", { newDb });
-    const sql = connectTarget(target, MAINTENANCE_DB);
-    try {
-      const [row] = await sql`SELECT pg_database_size(${newDb})::text AS bytes`;
-      return { durationMs: Date.now() - started, sizeBytes: Number(row!.bytes) };
-    } finally {
-      await sql.end({ timeout: 5 }).catch(() => {});
-    }
+    await restoreSteps.restored(ctx, { newDb });
+    const sizes = await databaseSizes(target, [newDb]);
+    return { durationMs: Date.now() - started, sizeBytes: sizes.get(newDb) ?? 0 };
   } catch (e) {
     await dropDatabaseIfExists(target, newDb, { force: true }).catch((dropErr: Error) =>
       ctx.log(`could not drop the half-restored database ${newDb}: ${dropErr.message}; drop it by hand`),

@@ -1,4 +1,5 @@
 import fs from "node:fs/promises";
+import { databaseExists, databaseSizes } from "./catalog";
 import { OpError } from "./errors";
 import { assertDbName } from "./identifiers";
 import type { LiveStats } from "./rollback-plan";
@@ -51,11 +52,10 @@ export async function localDataDirectory(target: TargetDb): Promise<string | nul
 
 /** The size of database `name` in bytes; null when it is missing, not readable by this role, or the query fails. */
 export async function databaseSize(target: TargetDb, name: string): Promise<number | null> {
-  return withMaintenance(target, async (sql) => {
-    const [row] = await sql<{ bytes: string | null }[]>`
-      SELECT CASE WHEN has_database_privilege(oid, 'CONNECT') THEN pg_database_size(oid)::text END AS bytes FROM pg_database WHERE datname = ${name}`;
-    return row?.bytes ? Number(row.bytes) : null;
-  }).catch(() => null);
+  return databaseSizes(target, [name]).then(
+    (m) => m.get(name) ?? null,
+    () => null,
+  );
 }
 
 /**
@@ -95,11 +95,5 @@ export async function listTables(target: TargetDb, db: string): Promise<string[]
 /** Refuses (db_missing) unless database `name` exists on the server. */
 export async function assertExists(target: TargetDb, name: string): Promise<void> {
   assertDbName(name);
-  const present = await withMaintenance(target, async (sql) => {
-    const [row] = await sql<{ present: boolean }[]>`SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = ${name}) AS present`;
-    return row!.present;
-  }).catch((e: unknown) => {
-    throw connectionError(e, target, MAINTENANCE_DB);
-  });
-  if (!present) throw new OpError("db_missing", `database "${name}" does not exist on ${target.host}:${target.port}; nothing was changed.`);
+  if (!(await databaseExists(target, name))) throw new OpError("db_missing", `database "${name}" does not exist on ${target.host}:${target.port}; nothing was changed.`);
 }

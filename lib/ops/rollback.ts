@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { formatBytes } from "@/lib/format";
 import { checkDbReachable, checkHealth, startApp, stopApp, type AppControl, type HealthResult } from "./app-control";
 import { dropDatabaseIfExists, listSessions } from "./clone";
@@ -6,7 +7,8 @@ import { assertSpaceFor } from "./disk";
 import type { DumpFormat } from "./dump";
 import { OpError } from "./errors";
 import { assertDbName, quoteIdent } from "./identifiers";
-import { readCurrentRelease, switchRelease } from "./releases";
+import { dbNameField, defineSteps } from "./journal";
+import { readCurrentRelease, releaseSteps, switchRelease } from "./releases";
 import { restoreDumpToNewDatabase } from "./restore";
 import { assertExists, countRows, databaseSize, listTables } from "./rollback-server";
 import { connectionError } from "./server-info";
@@ -24,6 +26,18 @@ import { MAINTENANCE_DB, withMaintenance, type TargetDb } from "./target";
 
 // The plan (what this will do, in words) is lib/ops/rollback-plan.ts; the read-only server queries are
 // lib/ops/rollback-server.ts.
+
+// Recovery of a run that died is lib/ops/rollback-reconcile.ts (staging copies, the stopped app) together
+// with the reconcile of each operation it uses (swap, restore, release switch).
+
+/** The sequence's own journal steps (the swap, restore and switch write theirs). */
+export const rollbackSteps = defineSteps({
+  staging: ["rollback:staging", z.object({ live: dbNameField, staging: dbNameField, source: z.enum(["dump", "clone"]), from: z.string() })],
+  dropStaging: ["rollback:drop_staging", z.object({ live: dbNameField, staging: dbNameField })],
+  stop: ["rollback:stop", z.object({ live: dbNameField, release: z.string().nullable(), stops: z.boolean() })],
+  start: ["rollback:start", z.object({ live: dbNameField })],
+  health: ["rollback:health", z.object({ live: dbNameField })],
+});
 
 // ─── running it ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -65,12 +79,6 @@ export interface ExecuteRollbackInput {
   /** Free-space check: a local directory on the database server's disk, or null when unknown. */
   dataDir?: string | null;
   terminateTimeoutMs?: number;
-  hooks?: {
-    /** Just before the swap (e.g. record the pre-rollback backup row, so a crash after it is reconciled). */
-    beforeSwap?: () => Promise<void>;
-    afterSwap?: (swap: SwapResult) => Promise<void>;
-    swapFailed?: () => Promise<void>;
-  };
 }
 
 /** Runs the sequence described at the top of this file. Throws an OpError on failure; `state` says how far it got. */
@@ -95,7 +103,7 @@ export async function executeRollback(input: ExecuteRollbackInput): Promise<Roll
 
   // 2. Stop the app.
   try {
-    await ctx.step("rollback:stop", { live, release: input.release?.name ?? null, stops: !!app.stopCommand?.length });
+    await rollbackSteps.stop(ctx, { live, release: input.release?.name ?? null, stops: !!app.stopCommand?.length });
     ctx.phase("stopping the app");
     state.appStopped = true;
     await stopApp(app, ctx);
@@ -108,17 +116,12 @@ export async function executeRollback(input: ExecuteRollbackInput): Promise<Roll
   if (dbPart) {
     const staging = dbPart.source === "existing" ? dbPart.name : dbPart.staging;
     try {
-      await input.hooks?.beforeSwap?.();
       state.swap = await swapDatabases({ target, live, staging, preRollbackName: dbPart.preRollbackName, terminateTimeoutMs: input.terminateTimeoutMs, ctx });
       state.swapped = true;
     } catch (e) {
-      await input.hooks?.swapFailed?.().catch((err: Error) => ctx.log(`could not record the failed swap: ${err.message}`));
       await cleanupBeforeSwap(input, e);
       throw e;
     }
-    // Recording the pre-rollback backup must not keep the app down: a failure here is logged, and the row
-    // stays "running" until recovery or the background refresh sees the database.
-    await input.hooks?.afterSwap?.(state.swap).catch((e: Error) => ctx.log(`WARNING: could not record the pre-rollback backup: ${e.message}`));
   }
 
   // 4. Switch `current`. From here on nothing is reverted automatically: undo is.
@@ -127,7 +130,7 @@ export async function executeRollback(input: ExecuteRollbackInput): Promise<Roll
     try {
       const { deployRoot } = app;
       if (!deployRoot) throw new OpError("no_deploy_root", `${app.slug} has no deploy root, so its release cannot be switched.`);
-      await ctx.step("rollback:switch", { from: await readCurrentRelease(deployRoot), to: input.release.name, deployRoot });
+      await releaseSteps.switch(ctx, { from: await readCurrentRelease(deployRoot), to: input.release.name, deployRoot });
       ctx.phase("switching release");
       state.previousRelease = await switchRelease(deployRoot, input.release.name, { allowUnmarked: input.release.allowUnmarked });
       state.switched = true;
@@ -140,7 +143,7 @@ export async function executeRollback(input: ExecuteRollbackInput): Promise<Roll
   // 5. Start the app (also after a failed switch: an app left stopped is the worst outcome).
   if (state.appStopped) {
     try {
-      await ctx.step("rollback:start", { live });
+      await rollbackSteps.start(ctx, { live });
       ctx.phase("starting the app");
       await startApp(app, ctx);
       state.appStarted = true;
@@ -151,7 +154,7 @@ export async function executeRollback(input: ExecuteRollbackInput): Promise<Roll
   if (failure) throw failure;
 
   // 6. Health.
-  await ctx.step("rollback:health", { live });
+  await rollbackSteps.health(ctx, { live });
   ctx.phase("checking health");
   const http = app.healthUrl ? await checkHealth(app.healthUrl, app.healthTimeoutSec * 1000, { signal: ctx.signal }) : null;
   const dbCheck = await checkDbReachable(target);
@@ -197,7 +200,7 @@ async function buildStaging(input: ExecuteRollbackInput, part: Exclude<DatabaseS
     ctx.log("free space on the database server: unknown from here (not a local server, or the role may not read data_directory); PostgreSQL stops the copy cleanly if its disk fills");
   }
 
-  await ctx.step("rollback:staging", { live, staging: part.staging, source: part.source, from: part.source === "dump" ? part.file : part.cloneName });
+  await rollbackSteps.staging(ctx, { live, staging: part.staging, source: part.source, from: part.source === "dump" ? part.file : part.cloneName });
   state.stagingCreated = true;
   if (part.source === "dump") {
     ctx.phase("restoring into staging");
@@ -272,7 +275,7 @@ async function cleanupBeforeSwap(input: ExecuteRollbackInput, cause: unknown): P
   ctx.log(`failed before the swap (${cause instanceof Error ? cause.message : String(cause)}); putting things back`);
   if (part && part.source !== "existing" && state.stagingCreated && !state.swapped) {
     try {
-      await ctx.step("rollback:drop_staging", { live: target.database, staging: part.staging });
+      await rollbackSteps.dropStaging(ctx, { live: target.database, staging: part.staging });
       if (await dropDatabaseIfExists(target, part.staging, { force: true })) ctx.log(`dropped the staging database ${part.staging}`);
       state.stagingDropped = true;
     } catch (e) {

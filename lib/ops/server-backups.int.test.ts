@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql, createScratchDb, target, uniqueName } from "@/test/helpers";
-import { captureDbStats, databaseSizes, listCloneBackupsOnServer } from "./server-backups";
+import { databaseSizes } from "./catalog";
+import { captureDbStats, listCloneBackupsOnServer } from "./server-backups";
 
 let admin: ReturnType<typeof adminSql>;
 beforeAll(() => {

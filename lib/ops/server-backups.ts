@@ -1,5 +1,6 @@
 import type postgres from "postgres";
 import { isBackupOf } from "./backup-names";
+import { allDatabases, databaseSizesOn } from "./catalog";
 import { assertDbName } from "./identifiers";
 import { connectionError } from "./server-info";
 import { MAINTENANCE_DB, withMaintenance, type TargetDb } from "./target";
@@ -19,10 +20,9 @@ export interface CloneOnServer {
 export async function listCloneBackupsOnServer(target: TargetDb, liveDb: string): Promise<CloneOnServer[]> {
   assertDbName(liveDb);
   return withMaint(target, async (sql) => {
-    const all = await sql<{ name: string; allow: boolean }[]>`SELECT datname AS name, datallowconn AS allow FROM pg_database`;
-    const names = all.filter((d) => isBackupOf(liveDb, d.name));
+    const names = (await allDatabases(sql)).filter((d) => isBackupOf(liveDb, d.name));
     if (names.length === 0) return [];
-    const sizes = await sizesOn(sql, names.map((n) => n.name));
+    const sizes = await databaseSizesOn(sql, names.map((n) => n.name));
     return names
       .map((d) => ({ name: d.name, sizeBytes: sizes.get(d.name) ?? 0, allowConnections: d.allow }))
       .sort((a, b) => cloneStamp(b.name).localeCompare(cloneStamp(a.name)) || b.name.localeCompare(a.name));
@@ -33,11 +33,6 @@ export async function listCloneBackupsOnServer(target: TargetDb, liveDb: string)
  * Sizes of many databases in one query (the background size refresh: never one query per database per
  * page load). Databases that do not exist, or that the user may not connect to, are absent from the map.
  */
-export async function databaseSizes(target: TargetDb, names: string[]): Promise<Map<string, number>> {
-  for (const n of names) assertDbName(n);
-  if (names.length === 0) return new Map();
-  return withMaint(target, (sql) => sizesOn(sql, names));
-}
 
 export interface DbStats {
   xactCommit: number;
@@ -62,16 +57,6 @@ export async function captureDbStats(target: TargetDb, db: string): Promise<DbSt
       tupDeleted: Number(row.tupDeleted),
     };
   });
-}
-
-async function sizesOn(sql: postgres.Sql, names: string[]): Promise<Map<string, number>> {
-  const rows = await sql<{ name: string; bytes: string | null }[]>`
-    SELECT datname AS name,
-           CASE WHEN has_database_privilege(oid, 'CONNECT') THEN pg_database_size(oid)::text END AS bytes
-    FROM pg_database WHERE datname = ANY(${names}::text[])`;
-  const out = new Map<string, number>();
-  for (const r of rows) if (r.bytes !== null) out.set(r.name, Number(r.bytes));
-  return out;
 }
 
 /** withMaintenance, with connection failures turned into operator messages. */

@@ -1,7 +1,11 @@
 import type postgres from "postgres";
+import { z } from "zod";
+import { allowsConnections, databaseFlags, sessionsOn, withCatalog } from "./catalog";
+import { allowConnections } from "./clone";
 import type { OpContext } from "./context";
 import { OpError } from "./errors";
 import { assertDbName, quoteIdent } from "./identifiers";
+import { dbNameField, defineSteps, type JournalEntry } from "./journal";
 import { connectionError } from "./server-info";
 import { connectTarget, MAINTENANCE_DB, type TargetDb } from "./target";
 
@@ -40,6 +44,14 @@ export interface SwapResult {
 
 const RESERVED = new Set([MAINTENANCE_DB, "template0", "template1"]);
 
+const swapDetail = z.object({ live: dbNameField, staging: dbNameField, preRollbackName: dbNameField });
+
+/** The swap's journal: `disallow` before anything changes, `rename` just before the one transaction. */
+export const swapSteps = defineSteps({
+  disallow: ["swap:disallow", swapDetail],
+  rename: ["swap:rename", swapDetail],
+});
+
 export async function swapDatabases(opts: SwapOptions): Promise<SwapResult> {
   const { target, live, staging, preRollbackName: pre, ctx } = opts;
   for (const [n, what] of [[live, "live database name"], [staging, "staging database name"], [pre, "pre-rollback database name"]] as const) {
@@ -54,7 +66,7 @@ export async function swapDatabases(opts: SwapOptions): Promise<SwapResult> {
   try {
     let flags: Map<string, boolean>;
     try {
-      flags = await dbFlags(sql, [live, staging, pre]);
+      flags = await databaseFlags(sql, [live, staging, pre]);
     } catch (e) {
       throw connectionError(e, target, MAINTENANCE_DB);
     }
@@ -64,7 +76,7 @@ export async function swapDatabases(opts: SwapOptions): Promise<SwapResult> {
     const stagingAllowed = flags.get(staging)!;
 
     // Journaled before anything changes: recovery then knows to let `live` accept connections again.
-    await ctx.step("swap:disallow", { live, staging, preRollbackName: pre });
+    await swapSteps.disallow(ctx, { live, staging, preRollbackName: pre });
     ctx.phase("swapping databases");
     let lockedOutAt = 0;
     let terminated = 0;
@@ -74,7 +86,7 @@ export async function swapDatabases(opts: SwapOptions): Promise<SwapResult> {
       lockedOutAt = Date.now();
       terminated = await endSessions(sql, live, timeoutMs, ctx);
       await endSessions(sql, staging, timeoutMs, ctx);
-      await ctx.step("swap:rename", { live, staging, preRollbackName: pre });
+      await swapSteps.rename(ctx, { live, staging, preRollbackName: pre });
       await sql.begin(async (tx) => {
         // A session holding a lock on either database (a clone of it in progress, an open COMMENT ON) would
         // make a rename wait while live refuses connections: give up instead, and put everything back.
@@ -118,26 +130,17 @@ export type SwapState = "swapped" | "not_swapped" | "unknown";
 export async function swapState(target: TargetDb, live: string, staging: string, pre: string): Promise<SwapState> {
   const sql = connectTarget(target, MAINTENANCE_DB);
   try {
-    const flags = await dbFlags(sql, [live, staging, pre]);
-    if (flags.has(live) && flags.has(pre) && !flags.has(staging)) return "swapped";
-    if (flags.has(live) && flags.has(staging) && !flags.has(pre)) return "not_swapped";
-    return "unknown";
+    return swapStateOf(await databaseFlags(sql, [live, staging, pre]), live, staging, pre);
   } finally {
     await sql.end({ timeout: 5 }).catch(() => {});
   }
 }
 
-async function dbFlags(sql: postgres.Sql, names: string[]): Promise<Map<string, boolean>> {
-  const rows = await sql<{ name: string; allow: boolean }[]>`
-    SELECT datname AS name, datallowconn AS allow FROM pg_database WHERE datname = ANY(${names}::text[])`;
-  return new Map(rows.map((r) => [r.name, r.allow]));
-}
-
-async function sessionsOn(sql: postgres.Sql, db: string): Promise<{ pid: number; app: string | null }[]> {
-  return sql<{ pid: number; app: string | null }[]>`
-    SELECT pid, application_name AS app FROM pg_stat_activity
-    WHERE datname = ${db} AND pid <> pg_backend_pid() AND backend_type IS DISTINCT FROM 'autovacuum worker'
-    ORDER BY pid`;
+/** The same, from the flags of the three names (absent: no such database). */
+export function swapStateOf(flags: Map<string, boolean>, live: string, staging: string, pre: string): SwapState {
+  if (flags.has(live) && flags.has(pre) && !flags.has(staging)) return "swapped";
+  if (flags.has(live) && flags.has(staging) && !flags.has(pre)) return "not_swapped";
+  return "unknown";
 }
 
 /**
@@ -163,7 +166,7 @@ async function endSessions(sql: postgres.Sql, db: string, timeoutMs: number, ctx
     // Signal new sessions at once, and again every second those that have not gone.
     const due = sessions.filter((s) => Date.now() - (signalled.get(s.pid) ?? 0) > 1000);
     if (due.length) {
-      ctx.log(`ending ${due.length} session${due.length === 1 ? "" : "s"} on ${db}: ${due.map((s) => `${s.pid}${s.app ? ` (${s.app})` : ""}`).join(", ")}`);
+      ctx.log(`ending ${due.length} session${due.length === 1 ? "" : "s"} on ${db}: ${due.map((s) => `${s.pid}${s.applicationName ? ` (${s.applicationName})` : ""}`).join(", ")}`);
       try {
         await sql`SELECT pg_terminate_backend(pid) FROM unnest(${due.map((s) => s.pid)}::int[]) AS pid`;
       } catch (e) {
@@ -227,4 +230,49 @@ function mapSwapError(e: unknown, target: TargetDb, live: string, staging: strin
     );
   }
   return connectionError(e, target, MAINTENANCE_DB);
+}
+
+export interface SwapReconciliation {
+  /** The names the swap journaled; null when it never got that far (or its journal did not parse). */
+  names: z.infer<typeof swapDetail> | null;
+  state: SwapState | "not_reached";
+  swapped: boolean;
+  decisions: string[];
+}
+
+/**
+ * Recovery of a swap whose process died. The renames are one transaction, so the server says whether
+ * they happened (swapStateOf); whatever it says, the live database must accept connections afterwards
+ * (the swap refused them first). A swap journal that does not parse is "unknown", never "not reached".
+ */
+export async function reconcileSwap(journal: readonly JournalEntry[], opts: { target: TargetDb; swappedIn?: string }): Promise<SwapReconciliation> {
+  const { target } = opts;
+  const log = swapSteps.read(journal);
+  const decisions = [...log.problems];
+  const names = log.last("rename") ?? log.last("disallow") ?? null;
+  let state: SwapReconciliation["state"] = log.problems.length ? "unknown" : "not_reached";
+  if (names) {
+    const { live, staging, preRollbackName: pre } = names;
+    state = await withCatalog(target, async (sql) => swapStateOf(await databaseFlags(sql, [live, staging, pre]), live, staging, pre));
+    if (state === "swapped") {
+      decisions.push(`the database swap had committed: ${live} is the ${opts.swappedIn ?? "restored"} database; the previous one is kept as ${pre}`);
+    } else if (state === "not_swapped") {
+      decisions.push(`the database swap had not happened: ${live} is unchanged`);
+    } else {
+      decisions.push(
+        `could not tell whether the swap of ${live} happened (${live}, ${staging} and ${pre} are not in a state a swap leaves); left the databases as they are — check them by hand`,
+      );
+    }
+  } else if (state === "unknown") {
+    decisions.push(`could not tell whether the swap of ${target.database} happened (its journal is unreadable); left the databases as they are — check them by hand`);
+  }
+  const live = target.database;
+  const allowed = await allowsConnections(target, live);
+  if (allowed === null) {
+    decisions.push(`WARNING: no database is named ${live}; nothing was renamed by recovery — check by hand`);
+  } else if (!allowed) {
+    await allowConnections(target, live);
+    decisions.push(`allowed connections to ${live} again`);
+  }
+  return { names, state, swapped: state === "swapped", decisions };
 }

@@ -4,6 +4,7 @@
 import { previewRollback, startRestore, startRollback, startSwitchRelease, startUndo } from "@/lib/jobs/rollback-job";
 import { releaseNameSchema } from "@/lib/validation/rollback";
 import { appArg, checked, cliActor, confirm, follow, idFlag, parseCommand, requireApp, UsageError, type CliCommand } from "./cli-common";
+import { parseChangeRecord } from "@/lib/ops/change-record";
 
 const release = { type: "string" } as const;
 const backup = { type: "string" } as const;
@@ -88,7 +89,7 @@ async function run(parsed: RollbackArgs): Promise<number> {
           ? await startSwitchRelease({ ...req, actor })
           : await startUndo({ ...req, actor });
   const outcome = await follow(started.jobId, started.done);
-  const undo = (outcome.result as { undo?: { available?: boolean } } | undefined)?.undo;
+  const undo = parseChangeRecord(outcome.result)?.undo;
   if (undo?.available) console.log(`Undo with: npm run lifeboat -- undo ${app.slug} --job ${started.jobId}`);
   return outcome.status === "ok" ? 0 : 1;
 }
