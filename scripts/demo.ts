@@ -93,6 +93,14 @@ async function main() {
     console.error(`\n✖ ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     void shutdown(1, "unexpected error");
   });
+  // The same for errors thrown outside a promise: postgres.js writes to a socket that the stopped cluster
+  // already closed ("Cannot read properties of null (reading 'write')"). Without this handler Node exits
+  // at once and leaves the cluster and the lock file behind.
+  process.on("uncaughtException", (e) => {
+    if (stopping) return;
+    console.error(`\n✖ ${e.stack ?? e.message}`);
+    void shutdown(1, "unexpected error");
+  });
   if (taken.stale) {
     say(`A previous demo (pid ${taken.stale.pid}) ended without stopping; cleaning up after it.`);
     await stopStaleGroups(taken.stale, say);
