@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { AppView } from "@/lib/db/queries/apps";
-import { getAppTarget } from "@/lib/db/queries/apps";
+import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
 import {
   finishBackup,
   insertBackup,
@@ -22,7 +22,7 @@ import { planRetention } from "@/lib/ops/retention";
 import { captureDbStats, listCloneBackupsOnServer } from "@/lib/ops/server-backups";
 import { probeServer } from "@/lib/ops/server-info";
 import type { TargetDb } from "@/lib/ops/target";
-import { startJob, type JobContext } from "./runner";
+import { startJob, type JobBody, type JobContext } from "./runner";
 
 export interface BackupRequest {
   app: AppView;
@@ -71,11 +71,17 @@ export async function startBackup(req: BackupRequest) {
     }
   }
   const params = { method, kind, label: req.label ?? null, forRelease: req.forRelease ?? null, endSessions: !!req.endSessions };
-  return startJob(
-    { appId: app.id, appSlug: app.slug, type: "backup", params, actor: req.actor },
-    (ctx) => runBackup(ctx, req, method, kind),
-  );
+  return startJob({ appId: app.id, appSlug: app.slug, type: "backup", params, actor: req.actor });
 }
+
+/** The worker's body for "backup" jobs: the request rebuilt from the job's params. */
+export const runBackupJob: JobBody = async (ctx, job) => {
+  const app = await getAppById(job.appId);
+  if (!app) throw new OpError("not_found", `App #${job.appId} no longer exists.`);
+  const p = job.params as { method: "dump" | "clone"; kind: Kind; label: string | null; forRelease: string | null; endSessions: boolean };
+  const req: BackupRequest = { app, method: p.method, label: p.label ?? undefined, forRelease: p.forRelease ?? undefined, endSessions: p.endSessions, actor: job.actor };
+  return runBackup(ctx, req, p.method, p.kind);
+};
 
 async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "clone", kind: Kind) {
   const { app } = req;

@@ -8,7 +8,7 @@ import { resolveInside } from "@/lib/ops/paths";
 import { assertSwitchable, listReleases, readCurrentRelease } from "@/lib/ops/releases";
 import type { RollbackKind } from "@/lib/ops/rollback-plan";
 import { connectTarget, MAINTENANCE_DB, type TargetDb } from "@/lib/ops/target";
-import { tryLockApp } from "./lock";
+import { leaseExpired } from "./job-status";
 import type { RollbackJobResult } from "./rollback-run";
 
 // The requests for rollback, restore, release switch and undo, resolved (defaults filled in) and validated
@@ -201,15 +201,13 @@ export async function databaseExists(target: TargetDb, name: string): Promise<bo
 }
 
 /**
- * A job marked running whose process is gone (its app's lock is free) left things half-done: never start a
+ * A job marked running whose lease has expired (its worker is gone or lost contact) left things half-done: never start a
  * new change on top of that; recovery first. (A job that really runs holds the lock: startJob says busy.)
  */
 export async function assertNothingToRecover(app: AppView): Promise<void> {
   const running = await getRunningJob(app.id);
-  if (!running) return;
-  const lock = await tryLockApp(app.id);
-  if (!lock) return;
-  await lock.release();
+  // A queued job or one whose lease is alive: enqueueing answers "busy" with it.
+  if (!running || !leaseExpired(running)) return;
   throw new OpError(
     "needs_recovery",
     `Job #${running.id} (${running.type}) on ${app.slug} was interrupted and has not been reconciled yet. ` +

@@ -1,5 +1,5 @@
 import os from "node:os";
-import { getAppTarget } from "@/lib/db/queries/apps";
+import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
 import { finishBackup, insertBackup, markBackupDeleted, nameTaken } from "@/lib/db/queries/backups";
 import { setJobResult } from "@/lib/db/queries/jobs";
 import { env } from "@/lib/env";
@@ -11,8 +11,8 @@ import type { RollbackKind } from "@/lib/ops/rollback-plan";
 import { localDataDirectory } from "@/lib/ops/rollback-server";
 import { captureDbStats, databaseSizes } from "@/lib/ops/server-backups";
 import { probeServer } from "@/lib/ops/server-info";
-import { assertNothingToRecover, databaseExists, type Resolved } from "./rollback-resolve";
-import { startJob, type JobContext, type JobOutcome } from "./runner";
+import { assertNothingToRecover, databaseExists, resolveRestore, resolveRollback, resolveSwitch, resolveUndo, type Resolved } from "./rollback-resolve";
+import { startJob, type JobBody, type JobContext, type StartedJob } from "./runner";
 
 // Running a resolved rollback, restore, release switch or undo as a job (lib/ops/rollback.ts does the work),
 // and what the job records in job.result for undo and recovery. See lib/jobs/rollback-job.ts.
@@ -44,20 +44,47 @@ export interface RollbackJobResult {
 
 // ─── running ──────────────────────────────────────────────────────────────────────────────────────────────
 
-export async function startChange(r: Resolved, actor: string, params: Record<string, unknown>): Promise<{ jobId: number; done: Promise<JobOutcome> }> {
+export async function startChange(r: Resolved, actor: string, params: Record<string, unknown>): Promise<StartedJob> {
   await assertNothingToRecover(r.app);
-  const holder: { result?: RollbackJobResult } = {};
-  const { jobId, done } = await startJob({ appId: r.app.id, appSlug: r.app.slug, type: r.kind, params, actor }, (ctx) => runChange(ctx, r, actor, holder));
-  // The runner records a result only for jobs that succeed; a failed rollback must still say what undo needs.
-  const recorded = done.then(async (outcome): Promise<JobOutcome> => {
-    if (outcome.status === "failed" && holder.result) {
-      await setJobResult(jobId, holder.result).catch(() => {});
-      return { ...outcome, result: holder.result };
-    }
-    return outcome;
-  });
-  return { jobId, done: recorded };
+  return startJob({ appId: r.app.id, appSlug: r.app.slug, type: r.kind, params: { ...params, request: requestOf(r) }, actor });
 }
+
+/** What the worker re-resolves (and re-checks) when it runs the job: the request with its defaults filled in. */
+type ChangeRequest =
+  | { kind: "rollback"; targetRelease: string | null; restoreDatabase: boolean; backupId: number | null }
+  | { kind: "restore"; backupId: number }
+  | { kind: "switch_release"; release: string }
+  | { kind: "undo"; jobId: number };
+
+function requestOf(r: Resolved): ChangeRequest {
+  if (r.kind === "rollback") return { kind: "rollback", targetRelease: r.release, restoreDatabase: !!r.backup, backupId: r.backup?.id ?? null };
+  if (r.kind === "restore") return { kind: "restore", backupId: r.backup!.id };
+  if (r.kind === "switch_release") return { kind: "switch_release", release: r.release! };
+  return { kind: "undo", jobId: r.undo!.jobId };
+}
+
+/** The worker's body for restore, rollback, switch_release and undo jobs. */
+export const runChangeJob: JobBody = async (ctx, job) => {
+  const app = await getAppById(job.appId);
+  if (!app) throw new OpError("not_found", `App #${job.appId} no longer exists.`);
+  const q = job.params.request as ChangeRequest;
+  const r =
+    q.kind === "rollback"
+      ? await resolveRollback({ app, targetRelease: q.targetRelease ?? undefined, restoreDatabase: q.restoreDatabase, backupId: q.backupId ?? undefined })
+      : q.kind === "restore"
+        ? await resolveRestore({ app, backupId: q.backupId })
+        : q.kind === "switch_release"
+          ? await resolveSwitch({ app, release: q.release })
+          : await resolveUndo({ app, jobId: q.jobId });
+  const holder: { result?: RollbackJobResult } = {};
+  try {
+    return await runChange(ctx, r, job.actor, holder);
+  } catch (e) {
+    // A failed rollback must still say what undo needs: the runner records no result for failures.
+    if (holder.result) await setJobResult(job.id, holder.result).catch(() => {});
+    throw e;
+  }
+};
 
 async function runChange(ctx: JobContext, r: Resolved, actor: string, holder: { result?: RollbackJobResult }): Promise<RollbackJobResult> {
   const { app } = r;
