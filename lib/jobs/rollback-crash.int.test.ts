@@ -27,7 +27,13 @@ let cloneId: number;
 
 const app = async () => (await mods.apps.getAppById(shop.appId))!;
 
-function worker(request: Record<string, unknown>, crashAt: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+// Short leases, so that recovery here may act soon after the worker died; no watchdog in this process
+// (recovery is what the tests run); the in-process worker pauses while a crash worker runs (it would take the job).
+const LEASE = { LIFEBOAT_LEASE_MS: "1500", LIFEBOAT_LEASE_RENEW_MS: "300", LIFEBOAT_WATCHDOG_MS: "3600000" };
+Object.assign(process.env, LEASE);
+
+async function worker(request: Record<string, unknown>, crashAt: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+  await (await import("@/lib/jobs/worker")).stopInProcessWorker();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "test/fixtures/run-job.ts", JSON.stringify({ appId: shop.appId, ...request })], {
       cwd: ROOT,
@@ -38,7 +44,7 @@ function worker(request: Record<string, unknown>, crashAt: string): Promise<{ co
         LIFEBOAT_SECRET_KEY: process.env.LIFEBOAT_SECRET_KEY,
         AUTH_SECRET: process.env.AUTH_SECRET,
         LIFEBOAT_CRASH_AT: crashAt,
-        LIFEBOAT_RECOVER_ON_START: "0",
+        ...LEASE,
       } as unknown as NodeJS.ProcessEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });

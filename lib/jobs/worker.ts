@@ -136,3 +136,13 @@ export async function ensureInProcessWorker(): Promise<WorkerHandle> {
   }
   return w;
 }
+
+/** Tests only: stops this process's in-process worker (a crash test's worker process must get the job). */
+export async function stopInProcessWorker(): Promise<void> {
+  const workers = g.__lifeboatInProcessWorkers;
+  if (!workers) return;
+  for (const [url, w] of workers) {
+    workers.delete(url);
+    await (await w.catch(() => undefined))?.stop();
+  }
+}
