@@ -84,6 +84,7 @@ class JobReporter {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private failures = 0;
+  private unreachableSince: number | null = null;
 
   constructor(
     private readonly job: ClaimedJob,
@@ -161,7 +162,13 @@ class JobReporter {
         if (ok === false) this.lease.fence("its job row was taken over by recovery");
         if (ok === undefined) throw new Error("metadata write timed out");
         this.failures = 0;
+        if (this.unreachableSince !== null) {
+          const s = Math.round((Date.now() - this.unreachableSince) / 1000);
+          this.unreachableSince = null;
+          this.log(`the metadata database did not answer for ${s}s; the job carried on and its log caught up`);
+        }
       } catch {
+        this.unreachableSince ??= Date.now();
         this.failures++;
         this.schedule(Math.min(5000, 250 * 2 ** this.failures));
       }
