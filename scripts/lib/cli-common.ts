@@ -2,7 +2,7 @@
 import { requireAppBySlug } from "@/lib/db/queries/apps";
 import { getJob } from "@/lib/db/queries/jobs";
 import { formatBytes } from "@/lib/format";
-import type { JobOutcome } from "@/lib/jobs/runner";
+import { noWorkerWarning, type JobOutcome } from "@/lib/jobs/runner";
 import { OpError } from "@/lib/ops/errors";
 
 export function parseArgs(argv: string[]): { positional: string[]; flags: Record<string, string | true> } {
@@ -27,6 +27,8 @@ export async function requireApp(slug: string | undefined) {
 
 /** Prints a job's phase and progress as it runs, then its outcome; resolves with the outcome. */
 export async function follow(jobId: number, done: Promise<JobOutcome>): Promise<JobOutcome> {
+  const warning = await noWorkerWarning();
+  if (warning) console.error(`job #${jobId}: ${warning}`);
   let last = "";
   const timer = setInterval(async () => {
     const job = await getJob(jobId).catch(() => undefined);
