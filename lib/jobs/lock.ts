@@ -28,6 +28,8 @@ export async function tryLockApp(appId: number): Promise<AppLock | null> {
   const sql = postgres(requireEnv("DATABASE_URL"), {
     max: 1,
     idle_timeout: 0,
+    // postgres.js recycles connections after 30–60 min by default: that would drop the lock under a long dump.
+    max_lifetime: 0,
     onnotice: () => {},
     onclose: () => markLost(),
     connect_timeout: 5,

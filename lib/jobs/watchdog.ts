@@ -11,6 +11,9 @@ export async function runWatchdog(log: (line: string) => void): Promise<void> {
       log(`recovered job #${r.jobId} (${r.app}, ${r.type}): ${r.error ?? r.decisions.join("; ")}`);
     }
   } catch (e) {
-    log(`watchdog: ${e instanceof Error ? e.message : String(e)}`);
+    // drizzle's "Failed query: <the whole SQL>" hides the reason: say the driver's.
+    const cause = (e as { cause?: unknown }).cause;
+    const why = cause instanceof Error ? cause.message : e instanceof Error ? e.message : String(e);
+    log(`watchdog: ${why}`);
   }
 }

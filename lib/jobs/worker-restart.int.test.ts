@@ -1,10 +1,11 @@
+import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pg, tmpDir } from "@/test/helpers";
-import { findProcesses, holdTable, spawnWorker, waitFor, type WorkerProc } from "@/test/fixtures/workers";
+import { findProcesses, spawnWorker, waitFor, type WorkerProc } from "@/test/fixtures/workers";
 import { seedShop } from "@/scripts/lib/seed-shop";
 import { startCluster, type Cluster } from "@/scripts/lib/pg-cluster";
 
@@ -36,6 +37,25 @@ async function newApp(slug: string) {
   const input = mods.validation.appFormSchema.parse({ slug, url: cluster.url(db), backupsDir, retention: "5" });
   const id = await mods.apps.createApp(input, { serverVersion: "15", serverVersionNum: cluster.info.major * 10000, canCreateDb: true, pgDumpPath: "", dbSizeBytes: 0 });
   return { id, db, backupsDir, app: async () => (await mods.apps.getAppById(id))! };
+}
+
+/**
+ * pg_dump waits for a table lock held by a psql session (not a postgres.js client in this process: writing
+ * to its connection after the server restarted throws from inside postgres.js).
+ */
+async function holdTableWithPsql(db: string, table: string) {
+  const child = spawn(path.join(cluster.info.binDir, "psql"), ["-h", cluster.info.host, "-p", String(cluster.info.port), "-U", cluster.info.user, "-d", db, "-c",
+    `BEGIN; LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);`], { env: { PATH: process.env.PATH, PGPASSWORD: cluster.info.password } as unknown as NodeJS.ProcessEnv, stdio: "ignore" });
+  await waitFor(async () => {
+    const sql = sqlFor();
+    try {
+      const rows = await sql`SELECT 1 FROM pg_stat_activity WHERE datname = ${db} AND query LIKE '%pg_sleep(600)%' AND state = 'active' AND pid <> pg_backend_pid()`;
+      return rows.length > 0;
+    } finally {
+      await sql.end();
+    }
+  }, 30_000, () => "the table lock was never taken");
+  return { release: () => void child.kill("SIGKILL") };
 }
 
 async function restartPostgres() {
@@ -92,11 +112,11 @@ afterAll(async () => {
 describe("PostgreSQL restarts under a running job", () => {
   it("mid-dump: the job ends with a clear reason within the watchdog interval and its pg_dump is gone", async () => {
     const a = await newApp("shop-restart-dump");
-    const hold = await holdTable(cluster.url(a.db), "orders");
+    const hold = await holdTableWithPsql(a.db, "orders");
     const { jobId } = await mods.jobs.startBackup({ app: await a.app(), method: "dump", actor: "t" });
     await waitFor(async () => (await findProcesses("pg_dump", a.backupsDir)).length > 0, 30_000, () => "pg_dump never started");
     await restartPostgres();
-    await hold.release();
+    hold.release();
     await waitFor(async () => (await job(jobId).catch(() => ({ status: "?" }))).status === "interrupted", 30_000, () => `job never ended:\n${worker.out()}`);
     const j = await job(jobId);
     expect(j.error).toMatch(/lock session ended|could not renew its lease/);
