@@ -17,9 +17,15 @@ registerRecovery("backup", async (job, journal) => {
   const app = await getAppById(job.appId);
   const backup = await getBackupByJob(job.id);
   if (!app || !backup) return ["the job stopped before it recorded a backup; nothing to clean up"];
-  if (backup.status !== "running") return [`backup ${backup.name} had already ended as ${backup.status}`];
   const target = await getAppTarget(app.id);
   const reached = new Set(journal.map((j) => j.step));
+  // First, whatever the backup row says: a fenced job may have recorded its backup as failed before its
+  // clone could allow connections again (the server was down), and the live database must not stay locked out.
+  if (backup.method === "clone" && reached.has("clone:disallowed")) {
+    await allowConnections(target, target.database);
+    decisions.push(`allowed connections to ${target.database} again`);
+  }
+  if (backup.status !== "running") return [...decisions, `backup ${backup.name} had already ended as ${backup.status}`];
 
   if (backup.method === "dump") {
     const finalPath = await resolveInside(app.backupsDir, backup.name, "backup file");
@@ -38,10 +44,6 @@ registerRecovery("backup", async (job, journal) => {
       decisions.push(`${backup.name} exists but does not verify (${check.reason}); left in place, recorded as interrupted`);
     }
   } else {
-    if (reached.has("clone:disallowed")) {
-      await allowConnections(target, target.database);
-      decisions.push(`allowed connections to ${target.database} again`);
-    }
     const onServer = await listCloneBackupsOnServer(target, target.database);
     const made = onServer.find((d) => d.name === backup.name);
     if (made) {

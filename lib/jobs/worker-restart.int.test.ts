@@ -139,8 +139,9 @@ describe("PostgreSQL restarts under a running job", () => {
       expect(await acceptsConnections(a.db)).toBe(false);
       await restartPostgres();
       await waitFor(async () => (await job(jobId).catch(() => ({ status: "?" }))).status === "interrupted", 30_000, () => `job never ended:\n${worker.out()}`);
-      expect((await job(jobId)).error).toMatch(/lock session ended|could not renew its lease/);
-      expect(await acceptsConnections(a.db)).toBe(true);
+      const j = await job(jobId);
+      expect(j.error).toMatch(/lock session ended|could not renew its lease/);
+      expect(await acceptsConnections(a.db), `${j.error}\n${j.log}\n${worker.out()}`).toBe(true);
       expect(worker.out()).not.toContain("UNHANDLED REJECTION");
     } finally {
       const admin = sqlFor(a.db);
