@@ -19,10 +19,10 @@ let mods: {
 };
 const workers: WorkerProc[] = [];
 
-async function newApp(slug: string) {
+async function newApp(slug: string, orders = 200) {
   const db = await createScratchDb("shop");
   const sql = adminSql(db);
-  await seedShop(sql, { customers: 100, orders: 200 });
+  await seedShop(sql, { customers: Math.max(100, Math.round(orders / 3)), orders });
   await sql.end();
   const backupsDir = await tmpDir("backups");
   const p = pg();
@@ -128,6 +128,45 @@ describe("job engine", () => {
       expect((await fs.readdir(a.backupsDir)).filter((f) => f.endsWith(".partial"))).toEqual([]);
     } finally {
       await hold.release();
+    }
+  });
+
+  it("the lock session is ended mid-restore: pg_restore is killed, no further step, recovery never drops the staging database under it", async () => {
+    const a = await newApp("shop-fence-restore", 150_000); // pg_restore runs long enough to be caught
+    await worker("restorer");
+    const backup = await (await mods.jobs.startBackup({ app: await a.app(), method: "dump", actor: "t" })).done;
+    expect(backup.status).toBe("ok");
+    const backupId = (backup.result as { backupId: number }).backupId;
+    const { jobId } = await mods.jobs.startRestore({ app: await a.app(), backupId, actor: "t" });
+    const restoring = () => findProcesses("pg_restore", "--exit-on-error", a.backupsDir);
+    await waitFor(async () => (await restoring()).length > 0, 60_000, () => "pg_restore never started");
+    const pids = await restoring();
+    for (const pid of pids) process.kill(pid, "SIGSTOP"); // held mid-restore
+    const staging = (await mods.jobQueries.listJournal(jobId)).map((s) => s.detail.staging).find((x): x is string => typeof x === "string");
+    expect(staging).toBeTruthy();
+    const admin = adminSql();
+    try {
+      await admin`SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = ${`lifeboat-lock-app-${a.id}`}`;
+      const stepsAtCut = (await mods.jobQueries.listJournal(jobId)).length;
+      const reports = await mods.jobs.recoverInterruptedJobs("impatient operator");
+      expect(reports.map((r) => r.jobId)).not.toContain(jobId);
+      const [exists] = await admin<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_database WHERE datname = ${staging!}`;
+      expect(exists!.n).toBe(1);
+      await waitFor(async () => (await restoring()).length === 0, 15_000, () => "pg_restore survived the fence");
+      await waitFor(async () => (await job(jobId)).status === "interrupted", 20_000, () => "the job was never reconciled");
+      expect((await job(jobId)).error).toContain("lock session ended");
+      expect((await mods.jobQueries.listJournal(jobId)).length).toBe(stepsAtCut);
+      const [left] = await admin<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_database WHERE datname = ${staging!}`;
+      expect(left!.n).toBe(0); // recovery dropped it, once the job was proven stopped
+    } finally {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone, as it should be
+        }
+      }
+      await admin.end();
     }
   });
 
