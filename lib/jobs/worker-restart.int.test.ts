@@ -81,13 +81,9 @@ beforeAll(async () => {
   baseDir = path.join(pg().tmpRoot, `restart-${process.pid}`);
   await fs.mkdir(baseDir, { recursive: true });
   cluster = await startCluster({ baseDir, fsyncOff: true });
-  // A prepared transaction makes CREATE DATABASE … TEMPLATE wait (then fail) for 5 s: a clone held mid-way.
   const admin = sqlFor();
-  await admin`ALTER SYSTEM SET max_prepared_transactions = 5`;
   await admin.unsafe(`CREATE DATABASE lifeboat_meta`);
   await admin.end();
-  await cluster.stop();
-  cluster = await startCluster({ baseDir, fsyncOff: true });
   process.env.DATABASE_URL = cluster.url("lifeboat_meta");
   process.env.AUTH_SECRET ??= crypto.randomBytes(32).toString("base64");
   process.env.LIFEBOAT_SECRET_KEY ??= crypto.randomBytes(32).toString("base64");
@@ -127,16 +123,16 @@ describe("PostgreSQL restarts under a running job", () => {
 
   it("mid-clone with end-sessions: the live database accepts connections again and the job has ended", async () => {
     const a = await newApp("shop-restart-clone");
-    const pin = postgres(cluster.url(a.db), { onnotice: () => {}, max: 1 });
-    await pin`BEGIN`;
-    await pin`CREATE TABLE pinned (x int)`;
-    await pin`PREPARE TRANSACTION 'lifeboat_test_pin'`;
-    await pin.end();
+    // COMMENT ON DATABASE holds a ShareUpdateExclusive lock on the database object until commit:
+    // CREATE DATABASE … TEMPLATE (ShareLock on its source) waits for it for as long as it is held.
+    const pin = spawn(path.join(cluster.info.binDir, "psql"), ["-h", cluster.info.host, "-p", String(cluster.info.port), "-U", cluster.info.user, "-d", "postgres", "-c",
+      `BEGIN; COMMENT ON DATABASE ${a.db} IS 'held by the test'; SELECT pg_sleep(600);`], { env: { PATH: process.env.PATH, PGPASSWORD: cluster.info.password } as unknown as NodeJS.ProcessEnv, stdio: "ignore" });
     try {
       const { jobId } = await mods.jobs.startBackup({ app: await a.app(), method: "clone", endSessions: true, actor: "t" });
-      await waitFor(async () => (await mods.jobQueries.listJournal(jobId)).some((s) => s.step === "clone:creating"), 30_000, () => "the clone never started");
-      await new Promise((r) => setTimeout(r, 500)); // CREATE DATABASE is waiting for the prepared transaction
+      await waitFor(async () => (await mods.jobQueries.listJournal(jobId)).some((s) => s.step === "clone:creating"), 30_000, async () => `the clone never started: ${JSON.stringify(await job(jobId))}`);
+      await new Promise((r) => setTimeout(r, 500)); // CREATE DATABASE is waiting for the lock
       expect(await acceptsConnections(a.db)).toBe(false);
+      expect((await job(jobId)).status).toBe("running");
       await restartPostgres();
       await waitFor(async () => (await job(jobId).catch(() => ({ status: "?" }))).status === "interrupted", 30_000, () => `job never ended:\n${worker.out()}`);
       const j = await job(jobId);
@@ -144,9 +140,7 @@ describe("PostgreSQL restarts under a running job", () => {
       expect(await acceptsConnections(a.db), `${j.error}\n${j.log}\n${worker.out()}`).toBe(true);
       expect(worker.out()).not.toContain("UNHANDLED REJECTION");
     } finally {
-      const admin = sqlFor(a.db);
-      await admin.unsafe(`ROLLBACK PREPARED 'lifeboat_test_pin'`).catch(() => {});
-      await admin.end();
+      pin.kill("SIGKILL");
     }
   });
 });

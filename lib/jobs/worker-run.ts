@@ -38,6 +38,11 @@ export async function runClaimedJob(job: ClaimedJob, epoch: number, lock: AppLoc
     lease.signal.addEventListener("abort", () => void sleep(FENCE_GRACE_MS).then(() => resolve(undefined)), { once: true });
   });
   outcome = (await Promise.race([settled, fencedThenGrace])) ?? { jobId: job.id, status: "failed", error: { code: "fenced", message: "fenced" } };
+  // A failure may be the first sign that the lock session is gone (PostgreSQL restarted: every connection
+  // dropped at once, the op's cleanup could not run). Then recovery must reconcile, not a plain "failed".
+  if (outcome.status === "failed" && !lease.reason && !(await lock.held())) {
+    lease.fence("its app lock session ended (the metadata database connection was lost) while the job failed");
+  }
   lease.stop();
   reporter.stopTimers();
   try {
