@@ -32,7 +32,7 @@ export async function startBoss(opts: Partial<PgBoss.ConstructorOptions>, onErro
 export async function dispatchJob(jobId: number): Promise<void> {
   const boss = await startBoss({ max: 1, supervise: false, schedule: false }, () => {});
   try {
-    await boss.send(JOB_QUEUE, { jobId } satisfies JobMessage, { retryLimit: 3, retryDelay: 2, expireInSeconds: 60 });
+    await boss.send(JOB_QUEUE, { jobId } satisfies JobMessage, { retryLimit: 3, retryDelay: 2, expireInHours: 23 });
   } finally {
     await boss.stop({ graceful: false, wait: true, timeout: 5000 }).catch(() => {});
   }

@@ -41,12 +41,10 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
   const timing = { leaseMs: e.LIFEBOAT_LEASE_MS, renewMs: e.LIFEBOAT_LEASE_RENEW_MS };
   const running = new Map<number, { lease?: Lease; done: Promise<void> }>();
   let stopping = false;
-  let slotWaiters: (() => void)[] = [];
 
   const boss: PgBoss = await startBoss({ max: 3 }, (err) => log(`queue: ${err.message}`));
 
   async function take(jobId: number): Promise<void> {
-    while (running.size >= e.LIFEBOAT_WORKER_CONCURRENCY) await new Promise<void>((r) => slotWaiters.push(r));
     if (stopping) throw new Error("worker stopping");
     const job = await getJob(jobId);
     if (!job || job.status !== "queued") return; // ended meanwhile, or another worker has it
@@ -80,17 +78,18 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
       .finally(() => {
         running.delete(jobId);
         log(`job #${jobId} ended${slot.lease?.reason ? ` (stopped: ${slot.lease.reason})` : ""}`);
-        const w = slotWaiters;
-        slotWaiters = [];
-        w.forEach((r) => r());
       });
+    await slot.done;
   }
 
-  // The handler returns once the job is claimed: the job's life is its row and lease, not pg-boss's
-  // active state (capped at 24 h). pg-boss retries the message if the claim itself failed.
-  await boss.work<JobMessage>(JOB_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([msg]) => {
-    if (msg) await take(msg.data.jobId);
-  });
+  // One pg-boss poller per slot, each running its job to the end: a busy worker fetches nothing, so a free
+  // worker gets the next job. pg-boss retries the message if the claim itself failed; what the job *is*
+  // stays in its row and lease (pg-boss's own expiry, capped at 24 h, decides nothing here).
+  for (let i = 0; i < e.LIFEBOAT_WORKER_CONCURRENCY; i++) {
+    await boss.work<JobMessage>(JOB_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([msg]) => {
+      if (msg) await take(msg.data.jobId);
+    });
+  }
 
   const beat = setInterval(() => void heartbeatWorker(id).catch(() => {}), timing.renewMs);
   beat.unref();
