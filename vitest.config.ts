@@ -16,6 +16,9 @@ export default defineConfig({
     exclude: ["node_modules/**", ".next/**", "e2e/**", ".lifeboat/**"],
     globalSetup: ["test/global-setup.ts"],
     pool: "forks",
+    // Suites that call start* get a worker inside the test process (lib/jobs/worker.ts); the job-engine
+    // suites start real worker processes instead.
+    env: { LIFEBOAT_WORKER_INPROCESS: "1" },
     testTimeout: 120_000,
     hookTimeout: 180_000,
   },

@@ -17,7 +17,14 @@ const schema = z.object({
   LIFEBOAT_SESSION_IDLE_MINUTES: z.preprocess(emptyAsUndefined, z.coerce.number().min(1).max(720).default(30)),
   LIFEBOAT_STALE_BACKUP_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().default(24)),
   LIFEBOAT_CRASH_AT: opt(z.string()),
-  LIFEBOAT_RECOVER_ON_START: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).default("1")),
+  // Job engine (lib/jobs/worker.ts). The lease must outlive a short metadata outage (~10 s) between renewals.
+  LIFEBOAT_LEASE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(500).default(20_000)),
+  LIFEBOAT_LEASE_RENEW_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(5_000)),
+  LIFEBOAT_WATCHDOG_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(5_000)),
+  LIFEBOAT_WORKER_NAME: opt(z.string().max(100)),
+  LIFEBOAT_WORKER_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(32).default(4)),
+  /** Tests only: the first enqueue in a process also starts a worker inside it (the suites that call start*). */
+  LIFEBOAT_WORKER_INPROCESS: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).default("0")),
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(["development", "production", "test"]).default("development")),
 });
 

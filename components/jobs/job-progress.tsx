@@ -4,11 +4,13 @@ import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
 import { formatBytes } from "@/lib/format";
+import { isFinal, type DisplayStatus } from "@/lib/jobs/job-status";
 
 export interface JobStatus {
   id: number;
   type: string;
-  status: "running" | "ok" | "failed" | "interrupted";
+  /** As the API shows it: a running job whose lease expired is "lost contact". */
+  status: DisplayStatus;
   phase: string;
   progressDone: number | null;
   progressTotal: number | null;
@@ -36,11 +38,12 @@ export function JobProgress({ app, jobId, title, refreshOnEnd = true }: { app: s
   const { data, error } = useQuery({
     queryKey: ["job", app, jobId],
     queryFn: () => fetchJob(app, jobId),
-    refetchInterval: (q) => (q.state.data && q.state.data.status !== "running" ? false : 500),
+    // Lost contact is not the end: the watchdog reconciles the job soon, so keep polling.
+    refetchInterval: (q) => (q.state.data && isFinal(q.state.data.status) ? false : 500),
   });
   const ended = useRef(false);
   useEffect(() => {
-    if (data && data.status !== "running" && !ended.current) {
+    if (data && isFinal(data.status) && !ended.current) {
       ended.current = true;
       if (refreshOnEnd) router.refresh();
     }
@@ -54,7 +57,7 @@ export function JobProgress({ app, jobId, title, refreshOnEnd = true }: { app: s
       ? Math.min(100, Math.round(((data.progressDone ?? 0) / data.progressTotal) * 100))
       : null;
   const tone =
-    data.status === "ok" ? "bg-emerald-600" : data.status === "running" ? "bg-sky-600" : "bg-red-600";
+    data.status === "ok" ? "bg-emerald-600" : data.status === "running" || data.status === "queued" ? "bg-sky-600" : data.status === "lost contact" ? "bg-amber-500" : "bg-red-600";
   const lines = data.log.split("\n").filter(Boolean).slice(-6);
 
   return (
@@ -63,8 +66,8 @@ export function JobProgress({ app, jobId, title, refreshOnEnd = true }: { app: s
         <span className="font-medium text-slate-900">
           {title ?? data.type} · job #{data.id}
         </span>
-        <span className={data.status === "failed" || data.status === "interrupted" ? "font-semibold text-red-700" : "text-slate-600"}>
-          {data.status === "running" ? data.phase : data.status}
+        <span className={data.status === "failed" || data.status === "interrupted" || data.status === "lost contact" ? "font-semibold text-red-700" : "text-slate-600"}>
+          {data.status === "running" ? data.phase : data.status === "lost contact" ? `lost contact · ${data.phase}` : data.status}
           {pct !== null && data.status === "running" ? ` · ${pct}%` : ""}
           {data.progressDone ? ` · ${formatBytes(data.progressDone)}` : ""}
         </span>
@@ -82,6 +85,13 @@ export function JobProgress({ app, jobId, title, refreshOnEnd = true }: { app: s
           style={pct !== null || data.status !== "running" ? { width: `${data.status === "running" ? pct : 100}%` } : undefined}
         />
       </div>
+      {data.status === "lost contact" && (
+        <p className="text-sm text-red-700">
+          The worker running this job stopped renewing its lease. If it does not come back, a worker&apos;s watchdog reconciles the job
+          within seconds (is a worker running? <code>npm run worker</code>).
+        </p>
+      )}
+      {data.status === "queued" && <p className="text-sm text-slate-600">Waiting for a worker to take it.</p>}
       {data.error && <p className="whitespace-pre-wrap text-sm text-red-700">{data.error}</p>}
       {lines.length > 0 && (
         <pre className="max-h-32 overflow-auto rounded bg-slate-950 p-2 font-mono text-xs leading-5 text-slate-200">{lines.join("\n")}</pre>

@@ -1,28 +1,32 @@
 import type { JobView } from "@/lib/db/queries/jobs";
 import { formatAge, formatDuration } from "@/lib/format";
+import { displayStatus } from "@/lib/jobs/job-status";
 import { RecoverButton } from "./recover-button";
 
 export function RecentJobs({ app, jobs, canRecover }: { app: string; jobs: JobView[]; canRecover: boolean }) {
-  const interrupted = jobs.some((j) => j.status === "interrupted" || j.status === "running");
+  const interrupted = jobs.some((j) => j.status === "interrupted" || displayStatus(j) === "lost contact");
   return (
     <div className="space-y-2">
       {jobs.length === 0 ? (
         <p className="text-sm text-slate-500">No jobs yet.</p>
       ) : (
         <ul className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm">
-          {jobs.map((j) => (
+          {jobs.map((j) => {
+            const shown = displayStatus(j);
+            return (
             <li key={j.id} className="flex flex-wrap items-baseline justify-between gap-2 px-3 py-2">
               <span>
                 <span className="font-medium text-slate-900">#{j.id} {j.type.replace("_", " ")}</span>{" "}
                 <span className="text-slate-500">by {j.actor}, {formatAge(j.startedAt)} ago</span>
               </span>
-              <span className={j.status === "ok" ? "text-emerald-700" : j.status === "running" ? "text-sky-700" : "text-red-700"}>
-                {j.status}
+              <span className={shown === "ok" ? "text-emerald-700" : shown === "running" || shown === "queued" ? "text-sky-700" : "text-red-700"}>
+                {shown}
                 {j.finishedAt ? ` · ${formatDuration(j.finishedAt.getTime() - j.startedAt.getTime())}` : ` · ${j.phase}`}
               </span>
               {j.error && <p className="w-full whitespace-pre-wrap text-xs text-red-700">{j.error}</p>}
             </li>
-          ))}
+            );
+          })}
         </ul>
       )}
       {canRecover && interrupted && <RecoverButton app={app} />}

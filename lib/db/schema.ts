@@ -34,7 +34,8 @@ export const jobTypeEnum = pgEnum("job_type", [
   "undo",
   "recover",
 ]);
-export const jobStatusEnum = pgEnum("job_status", ["running", "ok", "failed", "interrupted"]);
+// "queued" is appended last: ALTER TYPE … ADD VALUE keeps the existing values' order.
+export const jobStatusEnum = pgEnum("job_status", ["running", "ok", "failed", "interrupted", "queued"]);
 export const auditResultEnum = pgEnum("audit_result", ["ok", "invalid", "error", "denied"]);
 export const journalStatusEnum = pgEnum("journal_status", ["begin", "done"]);
 
@@ -144,6 +145,18 @@ export const apps = pgTable("apps", {
 });
 export type App = typeof apps.$inferSelect;
 
+/** Worker processes (npm run worker): identity and heartbeat. Nothing assumes there is only one. */
+export const workers = pgTable("workers", {
+  id: serial().primaryKey(),
+  name: text().notNull(),
+  host: text().notNull(),
+  pid: integer().notNull(),
+  startedAt: tstz().notNull().defaultNow(),
+  heartbeatAt: tstz().notNull().defaultNow(),
+  stoppedAt: tstz(),
+});
+export type Worker = typeof workers.$inferSelect;
+
 export const jobs = pgTable(
   "jobs",
   {
@@ -161,14 +174,29 @@ export const jobs = pgTable(
     params: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     result: jsonb().$type<Record<string, unknown>>(),
     error: text(),
+    /** The failure's code (OpError codes, "interrupted", …) for callers following the job. */
+    errorCode: text(),
     actor: text().notNull(),
-    /** host:pid of the process running it; liveness is the app's advisory lock, not this. */
+    /** name@host:pid of the worker running it (display); workerId says which worker row. */
     owner: text(),
     startedAt: tstz().notNull().defaultNow(),
     finishedAt: tstz(),
     heartbeatAt: tstz(),
+    workerId: integer().references(() => workers.id, { onDelete: "set null" }),
+    /** Fencing token: bumped on every claim and takeover. Writes and journal steps carry it in their WHERE. */
+    epoch: integer().notNull().default(0),
+    /** Renewed by the owner's heartbeat. Expired + app lock free (+ pid gone, same host) = dead. */
+    leaseExpiresAt: tstz(),
+    /** Why the owner stopped the job itself (lost its lock session, could not renew its lease); recovery follows. */
+    fencedReason: text(),
   },
-  (t) => [index().on(t.appId, t.startedAt), index().on(t.status)],
+  (t) => [
+    index().on(t.appId, t.startedAt),
+    index().on(t.status),
+    // One operation per app, answered atomically at enqueue. Written without the new "queued" value: a value
+    // added by ALTER TYPE cannot be used in the same transaction (the migrator runs them all in one).
+    uniqueIndex("jobs_one_active_per_app").on(t.appId).where(sql`status not in ('ok', 'failed', 'interrupted')`),
+  ],
 );
 export type Job = typeof jobs.$inferSelect;
 

@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import type { AppView } from "@/lib/db/queries/apps";
-import { getAppTarget } from "@/lib/db/queries/apps";
+import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
 import { getBackup, markBackupDeleted, setBackupVerified } from "@/lib/db/queries/backups";
 import { env } from "@/lib/env";
 import { deleteDumpFile, dropCloneBackup } from "@/lib/ops/delete-backup";
@@ -11,7 +11,7 @@ import { resolveInside } from "@/lib/ops/paths";
 import { listCloneBackupsOnServer } from "@/lib/ops/server-backups";
 import { probeServer } from "@/lib/ops/server-info";
 import { recordIntegrityFailure } from "./backup-integrity";
-import { startJob } from "./runner";
+import { startJob, type ClaimedJob, type JobBody } from "./runner";
 
 async function requireBackup(app: AppView, backupId: number) {
   const backup = await getBackup(app.id, backupId);
@@ -26,7 +26,20 @@ async function requireBackup(app: AppView, backupId: number) {
 export async function startVerify(app: AppView, backupId: number, actor: string) {
   const backup = await requireBackup(app, backupId);
   if (backup.status !== "ok") throw new OpError("not_verifiable", `${backup.name} is ${backup.status}; only completed backups can be verified.`);
-  return startJob({ appId: app.id, appSlug: app.slug, type: "verify", params: { backupId, name: backup.name }, actor }, async (ctx) => {
+  return startJob({ appId: app.id, appSlug: app.slug, type: "verify", params: { backupId, name: backup.name }, actor });
+}
+
+async function jobApp(job: ClaimedJob): Promise<AppView> {
+  const app = await getAppById(job.appId);
+  if (!app) throw new OpError("not_found", `App #${job.appId} no longer exists.`);
+  return app;
+}
+
+/** The worker's body for "verify" jobs. */
+export const runVerifyJob: JobBody = async (ctx, job) => {
+    const app = await jobApp(job);
+    const backupId = Number(job.params.backupId);
+    const backup = await requireBackup(app, backupId);
     const target = await getAppTarget(app.id);
     let problem: string | null = null;
     if (backup.method === "dump") {
@@ -40,7 +53,7 @@ export async function startVerify(app: AppView, backupId: number, actor: string)
         try {
           await checkBackupFile(file, backup.sha256, ctx.signal);
         } catch (e) {
-          await recordIntegrityFailure(e, app, backup, actor);
+          await recordIntegrityFailure(e, app, backup, job.actor);
           throw e;
         }
         ctx.phase("reading back");
@@ -55,17 +68,31 @@ export async function startVerify(app: AppView, backupId: number, actor: string)
     await setBackupVerified(app.id, backupId, problem ? null : new Date(), problem ? `Verification failed: ${problem}` : null);
     if (problem) throw new OpError("verify_failed", `${backup.name} failed verification: ${problem}.`);
     return { backupId, verified: true };
-  });
-}
+};
 
 /** Deletes one backup under the app's lock (never while a rollback may be using it). */
 export async function deleteBackup(app: AppView, backupId: number, confirm: string, actor: string, opts: { endSessions?: boolean } = {}) {
   const backup = await requireBackup(app, backupId);
   if (confirm !== backup.name) throw new OpError("confirm_mismatch", `Type the backup's name (${backup.name}) to confirm.`);
   if (backup.status === "running") throw new OpError("running", `${backup.name} is still being written; wait for its job to end.`);
-  const { done } = await startJob(
-    { appId: app.id, appSlug: app.slug, type: "delete_backup", params: { backupId, name: backup.name, method: backup.method }, actor },
-    async (ctx) => {
+  const { done } = await startJob({
+    appId: app.id,
+    appSlug: app.slug,
+    type: "delete_backup",
+    params: { backupId, name: backup.name, method: backup.method, endSessions: !!opts.endSessions },
+    actor,
+  });
+  const outcome = await done;
+  if (outcome.status !== "ok") throw new OpError(outcome.error?.code ?? "delete_failed", outcome.error?.message ?? "Delete failed.");
+  return outcome.result;
+}
+
+/** The worker's body for "delete_backup" jobs. */
+export const runDeleteJob: JobBody = async (ctx, job) => {
+      const app = await jobApp(job);
+      const backupId = Number(job.params.backupId);
+      const backup = await requireBackup(app, backupId);
+      const opts = { endSessions: job.params.endSessions === true };
       await ctx.step("delete:start", { backupId, name: backup.name, method: backup.method });
       if (backup.method === "dump") {
         await deleteDumpFile(app.backupsDir, backup.name).catch((e: NodeJS.ErrnoException) => {
@@ -78,9 +105,4 @@ export async function deleteBackup(app: AppView, backupId: number, confirm: stri
       }
       await markBackupDeleted(app.id, backupId);
       return { backupId, name: backup.name };
-    },
-  );
-  const outcome = await done;
-  if (outcome.status !== "ok") throw new OpError(outcome.error?.code ?? "delete_failed", outcome.error?.message ?? "Delete failed.");
-  return outcome.result;
-}
+};

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { AppView } from "@/lib/db/queries/apps";
-import { getAppTarget } from "@/lib/db/queries/apps";
+import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
 import {
   finishBackup,
   insertBackup,
@@ -25,7 +25,7 @@ import { probeServer } from "@/lib/ops/server-info";
 import type { TargetDb } from "@/lib/ops/target";
 import type { Role } from "@/lib/auth/roles";
 import { backupJobSteps } from "./backup-steps";
-import { startJob, type JobContext } from "./runner";
+import { startJob, type JobBody, type JobContext } from "./runner";
 
 export interface BackupRequest {
   app: AppView;
@@ -75,12 +75,27 @@ export async function startBackup(req: BackupRequest) {
       );
     }
   }
-  const params = { method, kind, label: req.label ?? null, forRelease: req.forRelease ?? null, endSessions: !!req.endSessions };
-  return startJob(
-    { appId: app.id, appSlug: app.slug, type: "backup", params, actor: req.actor },
-    (ctx) => runBackup(ctx, req, method, kind),
-  );
+  const params = { method, kind, label: req.label ?? null, forRelease: req.forRelease ?? null, endSessions: !!req.endSessions, actorRole: req.actorRole ?? null };
+  return startJob({ appId: app.id, appSlug: app.slug, type: "backup", params, actor: req.actor });
 }
+
+/** The worker's body for "backup" jobs: the request rebuilt from the job's params. */
+export const runBackupJob: JobBody = async (ctx, job) => {
+  const app = await getAppById(job.appId);
+  if (!app) throw new OpError("not_found", `App #${job.appId} no longer exists.`);
+  const p = job.params as { method: "dump" | "clone"; kind: Kind; label: string | null; forRelease: string | null; endSessions: boolean; actorRole?: Role | null };
+  const req: BackupRequest = {
+    app,
+    method: p.method,
+    label: p.label ?? undefined,
+    forRelease: p.forRelease ?? undefined,
+    endSessions: p.endSessions,
+    actor: job.actor,
+    // Retention acts with the role the backup was asked for with; a missing one counts as below admin.
+    actorRole: p.actorRole ?? undefined,
+  };
+  return runBackup(ctx, req, p.method, p.kind);
+};
 
 async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "clone", kind: Kind) {
   const { app } = req;

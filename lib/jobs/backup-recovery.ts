@@ -2,7 +2,7 @@ import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
 import { finishBackup, getBackupByJob } from "@/lib/db/queries/backups";
 import type { JobView } from "@/lib/db/queries/jobs";
 import { env } from "@/lib/env";
-import { cloneSteps } from "@/lib/ops/clone";
+import { allowConnections, cloneSteps } from "@/lib/ops/clone";
 import { reconcileClone } from "@/lib/ops/clone-recovery";
 import { dumpSteps } from "@/lib/ops/dump";
 import { reconcileDump } from "@/lib/ops/dump-recovery";
@@ -18,8 +18,15 @@ export async function recoverBackup(job: JobView, journal: readonly JournalEntry
   const app = await getAppById(job.appId);
   const backup = await getBackupByJob(job.id);
   if (!app || !backup) return [...decisions, "the job stopped before it recorded a backup; nothing to clean up"];
-  if (backup.status !== "running") return [...decisions, `backup ${backup.name} had already ended as ${backup.status}`];
   const target = await getAppTarget(app.id);
+  // First, whatever the backup row says: a fenced job may have recorded its backup as failed before its
+  // clone could allow connections again (the server was down), and the live database must not stay locked out.
+  const disallowed = cloneSteps.read(journal).last("disallowed");
+  if (backup.method === "clone" && disallowed && backup.status !== "running") {
+    await allowConnections(target, disallowed.source);
+    decisions.push(`allowed connections to ${disallowed.source} again`);
+  }
+  if (backup.status !== "running") return [...decisions, `backup ${backup.name} had already ended as ${backup.status}`];
 
   if (backup.method === "dump") {
     const server = await probeServer(target, env().PG_BIN);

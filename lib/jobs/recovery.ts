@@ -4,7 +4,7 @@ import { getAppById } from "@/lib/db/queries/apps";
 import { listJournal, listRunningJobs, markJournalReconciled, updateJob, type JobView } from "@/lib/db/queries/jobs";
 import type { JournalEntry } from "@/lib/ops/journal";
 import { recoverBackup } from "./backup-recovery";
-import { tryLockApp } from "./lock";
+import { takeOverIfDead } from "./liveness";
 import { recoverChange } from "./rollback-recovery";
 
 /**
@@ -31,14 +31,14 @@ export interface RecoveryReport {
 }
 
 /**
- * Finds jobs marked running whose process is gone (their app's advisory lock is free: PostgreSQL released
- * it when the session died) and reconciles each. Jobs still running elsewhere are left alone.
+ * Finds jobs marked running that are proven dead (lib/jobs/liveness.ts: lease expired, lock free, owner gone
+ * or fenced), takes each over (new epoch) and reconciles it. Jobs still alive are never touched.
  */
 export async function recoverInterruptedJobs(actor = "system (recovery)", onlyAppId?: number): Promise<RecoveryReport[]> {
   const reports: RecoveryReport[] = [];
   for (const job of await listRunningJobs()) {
     if (onlyAppId !== undefined && job.appId !== onlyAppId) continue;
-    const lock = await tryLockApp(job.appId);
+    const lock = await takeOverIfDead(job);
     if (!lock) continue;
     const app = await getAppById(job.appId);
     const report: RecoveryReport = { jobId: job.id, app: app?.slug ?? String(job.appId), type: job.type, decisions: [] };
@@ -50,7 +50,8 @@ export async function recoverInterruptedJobs(actor = "system (recovery)", onlyAp
       await updateJob(job.id, {
         status: "interrupted",
         phase: "interrupted",
-        error: `Interrupted: the process running this job stopped before it finished. Recovery: ${report.decisions.join("; ")}`,
+        error: `Interrupted: ${job.fencedReason ? `the worker stopped it because ${job.fencedReason}` : "the process running this job stopped before it finished"}. Recovery: ${report.decisions.join("; ")}`,
+        errorCode: "interrupted",
         log: [job.log, ...lines, ...report.decisions.map((d) => `recovery: ${d}`)].filter(Boolean).join("\n"),
         finishedAt: new Date(),
       });

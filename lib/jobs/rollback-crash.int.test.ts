@@ -27,7 +27,14 @@ let cloneId: number;
 
 const app = async () => (await mods.apps.getAppById(shop.appId))!;
 
-function worker(request: Record<string, unknown>, crashAt: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+// Short leases, so that recovery here may act soon after the worker died (long enough for a loaded machine);
+// no watchdog in this process (recovery is what the tests run); the in-process worker pauses while a crash
+// worker runs (it would take the job).
+const LEASE = { LIFEBOAT_LEASE_MS: "4000", LIFEBOAT_LEASE_RENEW_MS: "400" };
+Object.assign(process.env, LEASE, { LIFEBOAT_WATCHDOG_MS: "3600000" });
+
+async function worker(request: Record<string, unknown>, crashAt: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+  await (await import("@/lib/jobs/worker")).stopInProcessWorker();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "test/fixtures/run-job.ts", JSON.stringify({ appId: shop.appId, ...request })], {
       cwd: ROOT,
@@ -38,7 +45,9 @@ function worker(request: Record<string, unknown>, crashAt: string): Promise<{ co
         LIFEBOAT_SECRET_KEY: process.env.LIFEBOAT_SECRET_KEY,
         AUTH_SECRET: process.env.AUTH_SECRET,
         LIFEBOAT_CRASH_AT: crashAt,
-        LIFEBOAT_RECOVER_ON_START: "0",
+        ...LEASE,
+        // A job the crash worker fenced (it never reached the step) is reconciled there and the worker exits.
+        LIFEBOAT_WATCHDOG_MS: "500",
       } as unknown as NodeJS.ProcessEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -60,7 +69,7 @@ async function liveDatabases(): Promise<{ name: string; allow: boolean }[]> {
 
 /** Recovery, retried until the dead worker's session (and with it the app's lock) is gone. */
 async function recover(jobId: number) {
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 200; i++) {
     const reports = await mods.jobs.recoverInterruptedJobs("crash test");
     const r = reports.find((x) => x.jobId === jobId);
     if (r) return r;

@@ -10,7 +10,7 @@ import { resolveInside } from "@/lib/ops/paths";
 import { assertSwitchable, listReleases, readCurrentRelease } from "@/lib/ops/releases";
 import { defaultRollbackTarget, type RollbackKind } from "@/lib/ops/rollback-plan";
 import { assertDumpRestorable } from "./backup-integrity";
-import { tryLockApp } from "./lock";
+import { leaseExpired } from "./job-status";
 
 // The requests for rollback, restore, release switch and undo, resolved (defaults filled in) and validated
 // before any job starts: everything that can be checked without changing anything (a bad release, a backup
@@ -195,15 +195,13 @@ async function backupFilePath(app: AppView, backup: BackupView): Promise<string 
 }
 
 /**
- * A job marked running whose process is gone (its app's lock is free) left things half-done: never start a
+ * A job marked running whose lease has expired (its worker is gone or lost contact) left things half-done: never start a
  * new change on top of that; recovery first. (A job that really runs holds the lock: startJob says busy.)
  */
 export async function assertNothingToRecover(app: AppView): Promise<void> {
   const running = await getRunningJob(app.id);
-  if (!running) return;
-  const lock = await tryLockApp(app.id);
-  if (!lock) return;
-  await lock.release();
+  // A queued job or one whose lease is alive: enqueueing answers "busy" with it.
+  if (!running || !leaseExpired(running)) return;
   throw new OpError(
     "needs_recovery",
     `Job #${running.id} (${running.type}) on ${app.slug} was interrupted and has not been reconciled yet. ` +

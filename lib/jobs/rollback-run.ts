@@ -1,5 +1,5 @@
 import os from "node:os";
-import { getAppTarget } from "@/lib/db/queries/apps";
+import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
 import { finishBackup, insertBackup, markBackupDeleted, nameTaken } from "@/lib/db/queries/backups";
 import { getJob, setJobResult } from "@/lib/db/queries/jobs";
 import { env } from "@/lib/env";
@@ -13,25 +13,49 @@ import { localDataDirectory } from "@/lib/ops/rollback-server";
 import { captureDbStats } from "@/lib/ops/server-backups";
 import { probeServer, type ServerInfo } from "@/lib/ops/server-info";
 import type { TargetDb } from "@/lib/ops/target";
-import { assertNothingToRecover, type Resolved } from "./rollback-resolve";
 import { recordIntegrityFailure } from "./backup-integrity";
-import { startJob, type JobContext, type JobOutcome } from "./runner";
+import { assertNothingToRecover, resolveRestore, resolveRollback, resolveSwitch, resolveUndo, type Resolved } from "./rollback-resolve";
+import { startJob, type JobBody, type JobContext, type StartedJob } from "./runner";
 
 // Running a resolved rollback, restore, release switch or undo as a job (lib/ops/rollback.ts does the work).
 // What it changed is one change record (lib/ops/change-record.ts), built once when the run ends — also when
 // it fails, since undo needs it then most — and stored as the job's result. See lib/jobs/rollback-job.ts.
 
-export async function startChange(r: Resolved, actor: string, params: Record<string, unknown>): Promise<{ jobId: number; done: Promise<JobOutcome> }> {
+export async function startChange(r: Resolved, actor: string, params: Record<string, unknown>): Promise<StartedJob> {
   await assertNothingToRecover(r.app);
-  const { jobId, done } = await startJob({ appId: r.app.id, appSlug: r.app.slug, type: r.kind, params, actor }, (ctx) => runChange(ctx, r, actor));
-  // The runner keeps a result only for jobs that succeed; a failed change stored its record itself.
-  const withRecord = done.then(async (outcome): Promise<JobOutcome> => {
-    if (outcome.status !== "failed") return outcome;
-    const record = await getJob(jobId).then((j) => parseChangeRecord(j?.result), () => null);
-    return record ? { ...outcome, result: record } : outcome;
-  });
-  return { jobId, done: withRecord };
+  return startJob({ appId: r.app.id, appSlug: r.app.slug, type: r.kind, params: { ...params, request: requestOf(r) }, actor });
 }
+
+/** What the worker re-resolves (and re-checks) when it runs the job: the request with its defaults filled in. */
+type ChangeRequest =
+  | { kind: "rollback"; targetRelease: string | null; restoreDatabase: boolean; backupId: number | null }
+  | { kind: "restore"; backupId: number }
+  | { kind: "switch_release"; release: string }
+  | { kind: "undo"; jobId: number };
+
+function requestOf(r: Resolved): ChangeRequest {
+  if (r.kind === "rollback") return { kind: "rollback", targetRelease: r.release, restoreDatabase: !!r.backup, backupId: r.backup?.id ?? null };
+  if (r.kind === "restore") return { kind: "restore", backupId: r.backup!.id };
+  if (r.kind === "switch_release") return { kind: "switch_release", release: r.release! };
+  return { kind: "undo", jobId: r.undo!.jobId };
+}
+
+/** The worker's body for restore, rollback, switch_release and undo jobs. */
+export const runChangeJob: JobBody = async (ctx, job) => {
+  const app = await getAppById(job.appId);
+  if (!app) throw new OpError("not_found", `App #${job.appId} no longer exists.`);
+  const q = job.params.request as ChangeRequest;
+  const r =
+    q.kind === "rollback"
+      ? await resolveRollback({ app, targetRelease: q.targetRelease ?? undefined, restoreDatabase: q.restoreDatabase, backupId: q.backupId ?? undefined })
+      : q.kind === "restore"
+        ? await resolveRestore({ app, backupId: q.backupId })
+        : q.kind === "switch_release"
+          ? await resolveSwitch({ app, release: q.release })
+          : await resolveUndo({ app, jobId: q.jobId });
+  // A failed change stores its own record (what undo needs) before it fails: see runChange.
+  return runChange(ctx, r, job.actor);
+};
 
 async function runChange(ctx: JobContext, r: Resolved, actor: string): Promise<ChangeRecord> {
   const { app } = r;

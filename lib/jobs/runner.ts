@@ -1,17 +1,21 @@
-import os from "node:os";
 import type { Job } from "@/lib/db/schema";
-import { appendJournal, getRunningJob, insertJob, updateJob } from "@/lib/db/queries/jobs";
-import { recordAudit } from "@/lib/db/queries/audit";
+import { enqueueJob, failQueuedJob, getJob } from "@/lib/db/queries/jobs";
+import { countLiveWorkers } from "@/lib/db/queries/workers";
 import { env } from "@/lib/env";
-import { crashPoint, type OpContext } from "@/lib/ops/context";
+import type { OpContext } from "@/lib/ops/context";
 import { OpError } from "@/lib/ops/errors";
 import { ProcessError } from "@/lib/ops/exec";
-import { tryLockApp } from "./lock";
+import { sleep } from "./lease";
+import { dispatchJob } from "./queue";
+
+// Web actions, API routes and the CLI enqueue a job and follow its row; a worker process (lib/jobs/worker.ts)
+// runs it. The job row is the one truth: `done` settles when the row reaches a final status.
 
 export interface JobSpec {
   appId: number;
   appSlug: string;
   type: Job["type"];
+  /** Everything the worker needs to run the job (it rebuilds the request from these). Shown in the audit log. */
   params: Record<string, unknown>;
   actor: string;
 }
@@ -20,6 +24,18 @@ export interface JobContext extends OpContext {
   jobId: number;
 }
 
+/** What a worker runs for a job type: lib/jobs/worker-bodies.ts maps each type to its body. */
+export interface ClaimedJob {
+  id: number;
+  appId: number;
+  appSlug: string;
+  type: Job["type"];
+  params: Record<string, unknown>;
+  actor: string;
+}
+
+export type JobBody = (ctx: JobContext, job: ClaimedJob) => Promise<Record<string, unknown> | void>;
+
 export interface JobOutcome {
   jobId: number;
   status: "ok" | "failed";
@@ -27,74 +43,70 @@ export interface JobOutcome {
   error?: { code: string; message: string };
 }
 
-export type JobBody = (ctx: JobContext) => Promise<Record<string, unknown> | void>;
-
-const LOG_LINES = 300;
-const FLUSH_MS = 300;
-const HEARTBEAT_MS = 5000;
-
-/**
- * Starts a long operation as a job: takes the app's lock (or says who holds it), records the job row, runs
- * the body with a context that streams phase, progress and log to the row, and records the outcome.
- * `done` settles when the job ends; it never rejects.
- */
-export async function startJob(spec: JobSpec, body: JobBody): Promise<{ jobId: number; done: Promise<JobOutcome> }> {
-  const lock = await tryLockApp(spec.appId);
-  if (!lock) throw await busyError(spec.appId, spec.appSlug);
-  let jobId: number;
-  try {
-    jobId = await insertJob({
-      appId: spec.appId,
-      type: spec.type,
-      params: spec.params,
-      actor: spec.actor,
-      owner: `${os.hostname()}:${process.pid}`,
-    });
-  } catch (e) {
-    await lock.release();
-    throw e;
-  }
-  const started = Date.now();
-  const reporter = new JobReporter(jobId, spec.appId);
-  const done = (async (): Promise<JobOutcome> => {
-    let outcome: JobOutcome;
-    try {
-      const result = (await body(reporter.context())) ?? undefined;
-      outcome = { jobId, status: "ok", result };
-    } catch (e) {
-      const error = describeFailure(e);
-      if (e instanceof ProcessError) reporter.log(`${e.argv.join(" ")}\n${e.stderrTail}`);
-      reporter.log(`failed: ${error.message}`);
-      outcome = { jobId, status: "failed", error };
-    }
-    try {
-      await reporter.finish(outcome);
-      await recordAudit({
-        actor: spec.actor,
-        appSlug: spec.appSlug,
-        action: `job.${spec.type}`,
-        params: { jobId, ...spec.params },
-        result: outcome.status === "ok" ? "ok" : "error",
-        message: outcome.error?.message ?? null,
-        durationMs: Date.now() - started,
-      });
-    } finally {
-      await lock.release();
-    }
-    return outcome;
-  })();
-  return { jobId, done };
+export interface StartedJob {
+  jobId: number;
+  done: Promise<JobOutcome>;
+  /** Set when no worker is running: the job waits in the queue until one starts. */
+  warning?: string;
 }
 
-async function busyError(appId: number, appSlug: string): Promise<OpError> {
-  const running = await getRunningJob(appId);
+export const NO_WORKER_WARNING = "no worker is running — start it with `npm run worker`; the job waits in the queue until then";
+
+/**
+ * Queues a long operation as a job, or answers "busy" at once with the job the app is already running.
+ * `done` settles when the job row reaches a final status; it never rejects.
+ */
+export async function startJob(spec: JobSpec): Promise<StartedJob> {
+  if (env().LIFEBOAT_WORKER_INPROCESS === "1") {
+    const { ensureInProcessWorker } = await import("./worker");
+    await ensureInProcessWorker();
+  }
+  const queued = await enqueueJob({ appId: spec.appId, type: spec.type, params: spec.params, actor: spec.actor });
+  if ("busy" in queued) throw busyError(spec.appSlug, queued.busy);
+  const { jobId } = queued;
+  try {
+    await dispatchJob(jobId);
+  } catch (e) {
+    // Never leave a queued row that nothing will pick up: it would block the app.
+    const why = e instanceof Error ? e.message : String(e);
+    await failQueuedJob(jobId, `Could not hand the job to the workers: ${why}`).catch(() => {});
+    throw new OpError("queue_failed", `Could not queue the job: ${why}`);
+  }
+  const warning = await noWorkerWarning();
+  return { jobId, done: followJob(jobId), ...(warning ? { warning } : {}) };
+}
+
+/** The warning callers print when no worker has beaten recently. */
+export async function noWorkerWarning(): Promise<string | undefined> {
+  const live = await countLiveWorkers(env().LIFEBOAT_LEASE_MS).catch(() => 1);
+  return live === 0 ? NO_WORKER_WARNING : undefined;
+}
+
+/** Polls the job row until it is final. Never rejects: a metadata outage only delays the answer. */
+export async function followJob(jobId: number, intervalMs = 300): Promise<JobOutcome> {
+  for (;;) {
+    const job = await getJob(jobId).catch(() => undefined);
+    if (job && (job.status === "ok" || job.status === "failed" || job.status === "interrupted")) {
+      if (job.status === "ok") return { jobId, status: "ok", result: job.result ?? undefined };
+      return {
+        jobId,
+        status: "failed",
+        result: job.result ?? undefined,
+        error: { code: job.errorCode ?? (job.status === "interrupted" ? "interrupted" : "failed"), message: job.error ?? job.status },
+      };
+    }
+    await sleep(intervalMs);
+  }
+}
+
+function busyError(appSlug: string, running: { id: number; type: string; phase: string; startedAt: Date; actor: string; status: string } | undefined): OpError {
   if (!running) {
     return new OpError("busy", `Another operation on ${appSlug} is starting. Try again in a moment.`);
   }
   const ago = Math.max(1, Math.round((Date.now() - running.startedAt.getTime()) / 1000));
   return new OpError(
     "busy",
-    `${appSlug} is busy: job #${running.id} (${running.type}, ${running.phase}) started ${ago}s ago by ${running.actor}. ` +
+    `${appSlug} is busy: job #${running.id} (${running.type}, ${running.phase}) ${running.status === "queued" ? "queued" : "started"} ${ago}s ago by ${running.actor}. ` +
       `Wait for it to finish, or follow it on the app page.`,
     { jobId: running.id },
   );
@@ -105,80 +117,4 @@ export function describeFailure(e: unknown): { code: string; message: string } {
   if (e instanceof ProcessError) return { code: "process_failed", message: e.message };
   const message = e instanceof Error ? e.message : String(e);
   return { code: "internal", message: `Unexpected error: ${message}` };
-}
-
-/** Streams a job's phase, progress and log tail to its row, throttled, plus a heartbeat. */
-class JobReporter {
-  private lines: string[] = [];
-  private dirty: Partial<{ phase: string; progressDone: number | null; progressTotal: number | null }> = {};
-  private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> = Promise.resolve();
-  private heartbeat: NodeJS.Timeout;
-
-  constructor(
-    private readonly jobId: number,
-    private readonly appId: number,
-  ) {
-    this.heartbeat = setInterval(() => this.schedule(), HEARTBEAT_MS);
-    this.heartbeat.unref();
-  }
-
-  context(): JobContext {
-    return {
-      jobId: this.jobId,
-      log: (line) => this.log(line),
-      phase: (name) => {
-        this.dirty.phase = name;
-        this.log(`— ${name}`);
-      },
-      progress: (done, total) => {
-        this.dirty.progressDone = Math.round(done);
-        if (total !== undefined) this.dirty.progressTotal = Math.round(total);
-        this.schedule();
-      },
-      step: async (name, detail) => {
-        // Durable before the step runs: recovery reads this to know how far the job got.
-        await this.flush();
-        await appendJournal({ jobId: this.jobId, appId: this.appId, step: name, status: "begin", detail });
-        crashPoint(name, env().LIFEBOAT_CRASH_AT);
-      },
-    };
-  }
-
-  log(text: string): void {
-    const stamp = new Date().toISOString().slice(11, 19);
-    for (const line of text.split("\n")) if (line.trim()) this.lines.push(`${stamp} ${line}`);
-    if (this.lines.length > LOG_LINES) this.lines.splice(0, this.lines.length - LOG_LINES);
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, FLUSH_MS);
-  }
-
-  flush(): Promise<void> {
-    const values = { ...this.dirty, log: this.lines.join("\n"), heartbeatAt: new Date() };
-    this.dirty = {};
-    this.writing = this.writing.then(() => updateJob(this.jobId, values)).catch(() => {});
-    return this.writing;
-  }
-
-  async finish(outcome: JobOutcome): Promise<void> {
-    clearInterval(this.heartbeat);
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.flush();
-    await updateJob(this.jobId, {
-      status: outcome.status,
-      phase: outcome.status === "ok" ? "done" : "failed",
-      // A failed job has no outcome result, but may have stored one itself (a change record): keep it.
-      ...(outcome.result !== undefined ? { result: outcome.result } : {}),
-      error: outcome.error?.message ?? null,
-      finishedAt: new Date(),
-    });
-  }
 }

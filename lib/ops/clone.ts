@@ -254,8 +254,10 @@ async function dropHalfClone(target: TargetDb, cloneName: string, ctx: OpContext
 /** Cancels the running statement on the server when the operation is aborted. */
 async function cancellable(q: postgres.PendingQuery<postgres.Row[]>, signal?: AbortSignal): Promise<unknown> {
   if (!signal) return q;
-  if (signal.aborted) q.cancel();
-  const onAbort = () => q.cancel();
+  // cancel() opens a connection of its own: with the server down it rejects, and nobody else awaits it.
+  const cancel = () => void Promise.resolve(q.cancel()).catch(() => {});
+  if (signal.aborted) cancel();
+  const onAbort = cancel;
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     return await q;

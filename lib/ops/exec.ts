@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import { inheritedProcessEnv } from "@/lib/env";
+import { currentJobScope } from "./context";
 
 // The only place Lifeboat starts processes: argument arrays, never a shell (Dokploy's shell strings became
 // command-injection advisories; its execFile code never did).
@@ -59,12 +62,17 @@ export async function run(file: string, args: string[], opts: RunOptions = {}): 
 export function runUnchecked(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const env = { ...inheritedProcessEnv(), ...definedOnly(opts.env ?? {}) };
-    const child: ChildProcess = spawn(file, args, {
+    const [cmd, argv] = withParentDeathSignal(file, args);
+    // Own process group (detached): an abort kills the whole group (pg_dump -j workers, a shell's children).
+    const child: ChildProcess = spawn(cmd, argv, {
       cwd: opts.cwd,
       env: env as NodeJS.ProcessEnv,
       stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       shell: false,
+      detached: true,
     });
+    if (child.pid !== undefined) liveGroups.add(child.pid);
+    const signals = [opts.signal, currentJobScope()?.signal].filter((s): s is AbortSignal => !!s);
     const maxStdout = opts.maxStdout ?? 1024 * 1024;
     let stdout = "";
     let stderrTail = "";
@@ -105,8 +113,9 @@ export function runUnchecked(file: string, args: string[], opts: RunOptions = {}
     }
 
     const kill = () => {
-      child.kill("SIGTERM");
-      killTimer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      if (killTimer) return;
+      killGroup(child, "SIGTERM");
+      killTimer = setTimeout(() => killGroup(child, "SIGKILL"), 5000);
       killTimer.unref();
     };
     const timer = opts.timeoutMs
@@ -116,13 +125,16 @@ export function runUnchecked(file: string, args: string[], opts: RunOptions = {}
         }, opts.timeoutMs)
       : undefined;
     const onAbort = () => kill();
+    const unlisten = () => signals.forEach((s) => s.removeEventListener("abort", onAbort));
     // An abort that happened before the call would never fire the listener: honour it at once.
-    if (opts.signal?.aborted) kill();
-    else opts.signal?.addEventListener("abort", onAbort, { once: true });
+    if (signals.some((s) => s.aborted)) kill();
+    else signals.forEach((s) => s.addEventListener("abort", onAbort, { once: true }));
 
     child.on("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", onAbort);
+      clearTimeout(killTimer);
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
+      unlisten();
       if (err.code === "ENOENT") {
         reject(new ProcessError([file, ...args], null, null, `${file}: command not found`));
       } else {
@@ -132,12 +144,68 @@ export function runUnchecked(file: string, args: string[], opts: RunOptions = {}
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       clearTimeout(killTimer);
-      opts.signal?.removeEventListener("abort", onAbort);
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
+      unlisten();
       errLines.flush();
       outLines.flush();
       resolve({ code, signal, stdout, stderrTail, timedOut });
     });
   });
+}
+
+// Process groups of children still running: killed when this process exits (a worker stopping, a CLI's
+// Ctrl-C). A kill -9 runs no handler: the parent-death signal below covers that case.
+const liveGroups = new Set<number>();
+let exitHook = false;
+
+function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    child.kill(sig);
+  }
+}
+
+function ensureExitHook(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.on("exit", () => {
+    for (const pgid of liveGroups) {
+      try {
+        process.kill(-pgid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+/** Process groups this process started that are still running (tests check them). */
+export function runningChildGroups(): number[] {
+  return [...liveGroups];
+}
+
+// Linux: util-linux setpriv sets PR_SET_PDEATHSIG and then execs the program itself (same pid), so the
+// kernel kills pg_dump/pg_restore/psql when the process that started them dies, even by SIGKILL. Only for
+// programs given by an existing absolute path, so "command not found" stays our own error.
+const SETPRIV = "/usr/bin/setpriv";
+let setprivOk: boolean | undefined;
+
+function withParentDeathSignal(file: string, args: string[]): [string, string[]] {
+  ensureExitHook();
+  setprivOk ??= process.platform === "linux" && canExecute(SETPRIV);
+  if (!setprivOk || !path.isAbsolute(file) || !canExecute(file)) return [file, args];
+  return [SETPRIV, ["--pdeathsig", "KILL", "--", file, ...args]];
+}
+
+function canExecute(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

@@ -8,7 +8,7 @@ import type { z } from "zod";
 import { requireAppBySlug } from "@/lib/db/queries/apps";
 import { getJob } from "@/lib/db/queries/jobs";
 import { formatBytes } from "@/lib/format";
-import type { JobOutcome } from "@/lib/jobs/runner";
+import { noWorkerWarning, type JobOutcome } from "@/lib/jobs/runner";
 import { slugSchema } from "@/lib/validation/apps";
 
 /** A command's `run(args)`: the arguments after the command's name; resolves with the exit code. */
@@ -127,6 +127,8 @@ export async function confirm(expected: string, yes: boolean | undefined, whatYe
 
 /** Prints a job's phase and progress as it runs, then its outcome; resolves with the outcome. */
 export async function follow(jobId: number, done: Promise<JobOutcome>): Promise<JobOutcome> {
+  const warning = await noWorkerWarning();
+  if (warning) console.error(`job #${jobId}: ${warning}`);
   let last = "";
   const timer = setInterval(async () => {
     const job = await getJob(jobId).catch(() => undefined);

@@ -39,6 +39,11 @@ export class Cluster {
   async stop(): Promise<void> {
     await this.asPostgres(path.join(this.info.binDir, "pg_ctl"), ["-D", this.info.dataDir, "-m", "fast", "-w", "stop"]);
   }
+
+  /** Tests only: a crash-like stop (no checkpoint, sessions cut). startCluster() with the same baseDir starts it again. */
+  async stopImmediate(): Promise<void> {
+    await this.asPostgres(path.join(this.info.binDir, "pg_ctl"), ["-D", this.info.dataDir, "-m", "immediate", "-w", "stop"]);
+  }
 }
 
 const isRoot = () => process.getuid?.() === 0;

@@ -66,7 +66,9 @@ export default async function AppsPage() {
                     </Td>
                     <Td>
                       {a.runningJobId ? (
-                        <Badge tone="blue">job #{a.runningJobId} running</Badge>
+                        <Badge tone={a.runningJobStatus === "lost contact" ? "red" : "blue"}>
+                          job #{a.runningJobId} {a.runningJobStatus}
+                        </Badge>
                       ) : stale ? (
                         <Badge tone="yellow" title={`No good backup in the last ${a.staleAfterHours}h`}>
                           ⚠ {a.lastOkBackupAt ? `no good backup in ${a.staleAfterHours}h` : "never backed up"}

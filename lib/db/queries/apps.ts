@@ -153,6 +153,8 @@ export interface AppListRow {
   lastBackupStatus: string | null;
   lastOkBackupAt: Date | null;
   runningJobId: number | null;
+  /** "queued", "running", or "lost contact" (running but its lease expired: see lib/jobs/job-status.ts). */
+  runningJobStatus: string | null;
 }
 
 /** Every app with its last backup and last good backup, in one query. */
@@ -183,7 +185,9 @@ export async function listAppsWithStatus(): Promise<AppListRow[]> {
       lastBackupAt: last.at,
       lastBackupStatus: last.status,
       lastOkBackupAt: lastOk.at,
-      runningJobId: sql<number | null>`(select j.id from jobs j where j.app_id = ${apps.id} and j.status = 'running' order by j.id desc limit 1)`,
+      runningJobId: sql<number | null>`(select j.id from jobs j where j.app_id = ${apps.id} and j.status in ('queued', 'running') order by j.id desc limit 1)`,
+      runningJobStatus: sql<string | null>`(select case when j.status = 'running' and (j.lease_expires_at is null or j.lease_expires_at < now()) then 'lost contact' else j.status::text end
+        from jobs j where j.app_id = ${apps.id} and j.status in ('queued', 'running') order by j.id desc limit 1)`,
     })
     .from(apps)
     .leftJoin(last, eq(last.appId, apps.id))

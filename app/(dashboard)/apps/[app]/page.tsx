@@ -16,6 +16,7 @@ import { UndoPanel } from "@/components/rollback/undo-panel";
 import { formatAge, formatBytes } from "@/lib/format";
 import { listReleases } from "@/lib/ops/releases";
 import { defaultRollbackTarget } from "@/lib/ops/rollback-plan";
+import { displayStatus, isFinal } from "@/lib/jobs/job-status";
 
 export const dynamic = "force-dynamic";
 
@@ -35,7 +36,7 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
   const previous = defaultRollbackTarget(releases, current);
   // One place for job status: the newest job while it runs and for a while after it ends.
   const latest = jobs[0];
-  const showLatest = latest && (latest.status === "running" || Date.now() - (latest.finishedAt ?? latest.startedAt).getTime() < 15 * 60_000);
+  const showLatest = latest && (!isFinal(latest.status) || Date.now() - (latest.finishedAt ?? latest.startedAt).getTime() < 15 * 60_000);
   const canOperate = hasRole(user.role, "operator");
   const canAdmin = hasRole(user.role, "admin");
   const lastOk = backups.find((b) => b.status === "ok" && b.kind !== "found");
@@ -108,7 +109,7 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
 
       {showLatest && (
         <section className="space-y-2">
-          <h2 className="text-base font-semibold text-slate-900">{latest.status === "running" ? "Running now" : "Latest job"}</h2>
+          <h2 className="text-base font-semibold text-slate-900">{displayStatus(latest) === "lost contact" ? "Lost contact" : !isFinal(latest.status) ? "Running now" : "Latest job"}</h2>
           <JobProgress key={latest.id} app={app.slug} jobId={latest.id} title={latest.type.replace("_", " ")} />
         </section>
       )}

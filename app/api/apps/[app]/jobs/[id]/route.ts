@@ -2,6 +2,7 @@ import { z } from "zod";
 import { apiRoute } from "@/lib/auth/api-auth";
 import { getAppBySlug } from "@/lib/db/queries/apps";
 import { getJob } from "@/lib/db/queries/jobs";
+import { displayStatus } from "@/lib/jobs/job-status";
 import { OpError } from "@/lib/ops/errors";
 import { slugSchema } from "@/lib/validation/apps";
 
@@ -16,6 +17,7 @@ export const GET = apiRoute({
     const app = await getAppBySlug(input.app);
     const job = app ? await getJob(input.id, app.id) : undefined;
     if (!job) throw new OpError("not_found", `No job #${input.id} for ${input.app}.`);
-    return job;
+    // A running job whose lease expired is "lost contact", never "running" (rowStatus keeps the row's value).
+    return { ...job, status: displayStatus(job), rowStatus: job.status };
   },
 });

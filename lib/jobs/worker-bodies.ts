@@ -1,0 +1,19 @@
+import type { Job } from "@/lib/db/schema";
+// Importing the job modules registers their recovery handlers (the watchdog runs them).
+import "./backup-recovery";
+import "./rollback-recovery";
+import { runDeleteJob, runVerifyJob } from "./backup-admin";
+import { runBackupJob } from "./backup-job";
+import { runChangeJob } from "./rollback-run";
+import type { JobBody } from "./runner";
+
+/** What the worker runs for each job type. The bodies stay beside the code that starts them. */
+export const jobBodies: Partial<Record<Job["type"], JobBody>> = {
+  backup: runBackupJob,
+  verify: runVerifyJob,
+  delete_backup: runDeleteJob,
+  restore: runChangeJob,
+  rollback: runChangeJob,
+  switch_release: runChangeJob,
+  undo: runChangeJob,
+};
