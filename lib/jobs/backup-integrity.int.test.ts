@@ -66,7 +66,7 @@ afterAll(async () => {
 async function settled(jobId: number) {
   for (let i = 0; i < 600; i++) {
     const job = await mods.jobQueries.getJob(jobId);
-    if (job && job.status !== "running") return job;
+    if (job && ["ok", "failed", "interrupted"].includes(job.status)) return job;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`job #${jobId} did not finish`);

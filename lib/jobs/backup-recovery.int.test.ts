@@ -25,8 +25,13 @@ let mods: {
   client: typeof import("@/lib/db/client");
 };
 const children: ChildProcess[] = [];
+// Short leases, as in the crash suite: recovery may take a killed worker's job once its lease has expired.
+const LEASE = { LIFEBOAT_LEASE_MS: "4000", LIFEBOAT_LEASE_RENEW_MS: "400" };
+Object.assign(process.env, LEASE, { LIFEBOAT_WATCHDOG_MS: "3600000" });
 
-function startWorker(request: Record<string, unknown>): { child: ChildProcess; jobId: Promise<number> } {
+async function startWorker(request: Record<string, unknown>): Promise<{ child: ChildProcess; jobId: Promise<number> }> {
+  // The job must be taken by the child (which is then killed), not by this process's in-process worker.
+  await (await import("@/lib/jobs/worker")).stopInProcessWorker();
   const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "test/fixtures/run-job.ts", JSON.stringify({ appId, ...request })], {
     cwd: ROOT,
     env: {
@@ -35,7 +40,7 @@ function startWorker(request: Record<string, unknown>): { child: ChildProcess; j
       DATABASE_URL: process.env.DATABASE_URL,
       LIFEBOAT_SECRET_KEY: process.env.LIFEBOAT_SECRET_KEY,
       AUTH_SECRET: process.env.AUTH_SECRET,
-      LIFEBOAT_RECOVER_ON_START: "0",
+      ...LEASE,
     } as unknown as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -70,7 +75,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise
 }
 
 async function recover(jobId: number) {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     const r = (await mods.jobs.recoverInterruptedJobs("recovery test")).find((x) => x.jobId === jobId);
     if (r) return r;
     await new Promise((res) => setTimeout(res, 100));
@@ -110,7 +115,7 @@ describe("recovery of work that outlived its job process", () => {
     const holder = await admin.reserve();
     await holder`BEGIN`;
     await holder.unsafe(`COMMENT ON DATABASE "${db}" IS 'held by the test'`);
-    const { child, jobId } = startWorker({ kind: "backup", method: "clone", endSessions: false });
+    const { child, jobId } = await startWorker({ kind: "backup", method: "clone", endSessions: false });
     const id = await jobId;
     const backend = await until("the worker's CREATE DATABASE waiting on the lock", async () => {
       const [row] = await admin<{ pid: number }[]>`
@@ -140,21 +145,32 @@ describe("recovery of work that outlived its job process", () => {
     const lock = await holder.reserve();
     await lock`BEGIN`;
     await lock`LOCK TABLE customers IN ACCESS EXCLUSIVE MODE`;
-    const { child, jobId } = startWorker({ kind: "backup", method: "dump" });
+    const { child, jobId } = await startWorker({ kind: "backup", method: "dump" });
     const id = await jobId;
-    const dumpPid = await until("pg_dump waiting on the table lock", async () => {
+    await until("pg_dump waiting on the table lock", async () => {
       const [row] = await admin<{ pid: number }[]>`
         SELECT pid FROM pg_stat_activity WHERE datname = ${db} AND application_name LIKE 'lifeboat%' AND wait_event_type = 'Lock'`;
       return row?.pid;
     });
     await killed(child);
+    // The worker's own pg_dump dies with it (process group, parent-death signal). An orphan that survives
+    // anyway (another platform, a process started by hand) is played here by a pg_dump of our own, under
+    // the job's journaled application name and partial file, held on the same lock and then let go.
+    const start = (await mods.jobQueries.listJournal(id)).find((j) => j.step === "dump:start")!.detail as { partial: string; appName: string };
+    const c = pg();
+    const orphan = spawn(path.join(c.binDir, "pg_dump"), ["-Fc", "-Z1", "-f", path.join(backupsDir, start.partial), db], {
+      env: { PATH: process.env.PATH, PGHOST: c.host, PGPORT: String(c.port), PGUSER: c.user, PGPASSWORD: c.password, PGAPPNAME: start.appName } as unknown as NodeJS.ProcessEnv,
+      stdio: "ignore",
+    });
+    const orphanDone = new Promise((r) => orphan.once("exit", r));
+    await until("the orphan waiting on the table lock", async () => {
+      const [row] = await admin<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE application_name = ${start.appName} AND wait_event_type = 'Lock'`;
+      return row?.pid;
+    });
     await lock`ROLLBACK`;
     lock.release();
     await holder.end();
-    // The orphan finishes the file on its own; it keeps its connection until the file is written.
-    await until("the orphaned pg_dump to finish", async () =>
-      (await admin`SELECT 1 FROM pg_stat_activity WHERE pid = ${dumpPid}`).length === 0 ? true : undefined,
-    );
+    await orphanDone;
     const row = await mods.backups.getBackupByJob(id);
     expect(await fs.readdir(backupsDir)).toContain(`${row!.name}.partial`);
     const r = await recover(id);

@@ -80,6 +80,19 @@ export async function sessionsNamed(sql: Sql, appName: string): Promise<number[]
   return rows.map((r) => r.pid);
 }
 
+/**
+ * Ends the sessions named `appName` that wait on a lock: a backend queued on a lock notices that its client
+ * died only once the lock is granted, which may be never, and until then it writes nothing. Only for a dead
+ * job's own pg_dump sessions (the app's role may end its own sessions).
+ */
+export async function endLockWaitersNamed(sql: Sql, appName: string): Promise<number[]> {
+  const rows = await sql<{ pid: number }[]>`
+    SELECT pid FROM pg_stat_activity
+    WHERE application_name = ${appName} AND wait_event_type = 'Lock' AND pid <> pg_backend_pid() ORDER BY pid`;
+  for (const r of rows) await sql`SELECT pg_terminate_backend(${r.pid}, 5000)`;
+  return rows.map((r) => r.pid);
+}
+
 // ─── one-off questions on the target ──────────────────────────────────────────────────────────────────
 
 /** withMaintenance, with connection failures turned into operator messages. */

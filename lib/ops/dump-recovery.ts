@@ -1,10 +1,10 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { sessionsNamed, waitUntilGone } from "./catalog";
+import { endLockWaitersNamed, sessionsNamed, waitUntilGone } from "./catalog";
 import { dumpSteps, renameNoReplace, verifyAndChecksum, type DumpFormat } from "./dump";
 import type { JournalEntry } from "./journal";
 import { fsyncDir, resolveInside } from "./paths";
-import type { TargetDb } from "./target";
+import { withMaintenance, type TargetDb } from "./target";
 
 // Recovery of a dump whose process died (lib/ops/dump.ts writes the steps). pg_dump is a process of its
 // own: it may have outlived the job and finished the file. So nothing is removed unread: first wait
@@ -47,6 +47,9 @@ export async function reconcileDump(
   if (start.appName) {
     const appName = start.appName;
     const waitMs = opts.waitMs ?? ORPHAN_DUMP_WAIT_MS;
+    // A session of the dead job queued on a lock is not dumping anything: end it rather than wait for it.
+    const ended = await withMaintenance(opts.target, (sql) => endLockWaitersNamed(sql, appName)).catch(() => []);
+    if (ended.length) decisions.push(`ended the dead job's pg_dump session${ended.length === 1 ? "" : "s"} waiting on a lock (server pid ${ended.join(", ")})`);
     const wait = await waitUntilGone(opts.target, (sql) => sessionsNamed(sql, appName), { timeoutMs: waitMs });
     if (wait.still.length > 0) {
       decisions.push(
