@@ -15,6 +15,7 @@ export default defineConfig({
     include: ["**/*.test.ts"],
     exclude: ["node_modules/**", ".next/**", "e2e/**", ".lifeboat/**"],
     globalSetup: ["test/global-setup.ts"],
+    setupFiles: ["test/setup-worker.ts"],
     pool: "forks",
     // Suites that call start* get a worker inside the test process (lib/jobs/worker.ts); the job-engine
     // suites start real worker processes instead.

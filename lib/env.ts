@@ -24,7 +24,6 @@ const schema = z.object({
   LIFEBOAT_WORKER_NAME: opt(z.string().max(100)),
   LIFEBOAT_WORKER_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(32).default(4)),
   /** Tests only: the first enqueue in a process also starts a worker inside it (the suites that call start*). */
-  LIFEBOAT_WORKER_INPROCESS: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).default("0")),
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(["development", "production", "test"]).default("development")),
 });
 

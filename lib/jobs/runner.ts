@@ -52,15 +52,22 @@ export interface StartedJob {
 
 export const NO_WORKER_WARNING = "no worker is running — start it with `npm run worker`; the job waits in the queue until then";
 
+let beforeEnqueue: (() => Promise<void>) | undefined;
+
+/**
+ * Tests only: runs before each job is queued (test/setup-worker.ts starts a worker inside the test process
+ * there). A hook rather than an import of ./worker, which imports the job bodies, which import this file.
+ */
+export function setBeforeEnqueue(fn: (() => Promise<void>) | undefined): void {
+  beforeEnqueue = fn;
+}
+
 /**
  * Queues a long operation as a job, or answers "busy" at once with the job the app is already running.
  * `done` settles when the job row reaches a final status; it never rejects.
  */
 export async function startJob(spec: JobSpec): Promise<StartedJob> {
-  if (env().LIFEBOAT_WORKER_INPROCESS === "1") {
-    const { ensureInProcessWorker } = await import("./worker");
-    await ensureInProcessWorker();
-  }
+  await beforeEnqueue?.();
   const queued = await enqueueJob({ appId: spec.appId, type: spec.type, params: spec.params, actor: spec.actor });
   if ("busy" in queued) throw busyError(spec.appSlug, queued.busy);
   const { jobId } = queued;
