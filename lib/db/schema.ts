@@ -1,4 +1,6 @@
 import { sql } from "drizzle-orm";
+import type { DbIdentity } from "../ops/db-identity";
+import type { Fingerprint } from "../ops/fidelity";
 import {
   bigint,
   bigserial,
@@ -236,6 +238,10 @@ export const backups = pgTable(
     jobId: integer().references(() => jobs.id, { onDelete: "set null" }),
     /** pg_stat_database counters when taken: lets the rollback dialog say how much was written since. */
     stats: jsonb().$type<{ xactCommit: number; tupInserted: number; tupUpdated: number; tupDeleted: number }>(),
+    /** The database's own properties when taken (lib/ops/db-identity.ts): applied to a restore of it. */
+    identity: jsonb().$type<DbIdentity>(),
+    /** Schema, owners, grants and row counts when taken (lib/ops/fidelity.ts): a restore is compared with it. */
+    fingerprint: jsonb().$type<Fingerprint>(),
     deletedAt: tstz(),
   },
   (t) => [

@@ -13,10 +13,12 @@ import { env } from "@/lib/env";
 import { formatBytes } from "@/lib/format";
 import { cloneDbName, dumpFileName, validateLabel } from "@/lib/ops/backup-names";
 import { databaseExists } from "@/lib/ops/catalog";
+import { captureIdentity, fingerprintDatabase, withFingerprintedSnapshot } from "@/lib/ops/backup-identity";
 import { cloneDatabase, listSessions } from "@/lib/ops/clone";
 import { deleteDumpFile, dropCloneBackup } from "@/lib/ops/delete-backup";
 import { dumpDatabase } from "@/lib/ops/dump";
 import { OpError } from "@/lib/ops/errors";
+import { storedFingerprint } from "@/lib/ops/fidelity";
 import { resolveInside } from "@/lib/ops/paths";
 import { readCurrentRelease } from "@/lib/ops/releases";
 import { planRetention } from "@/lib/ops/retention";
@@ -129,31 +131,41 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
   await backupJobSteps.started(ctx, { backupId, method, name, dir: method === "dump" ? app.backupsDir : null, source: target.database });
   const started = Date.now();
   try {
+    // The database's own properties (owner, locale, settings, ACL): nothing in a dump or a clone carries them.
+    const identity = await captureIdentity(target, target.database);
     if (method === "dump") {
-      const r = await dumpDatabase({
-        target,
-        pgDump: server.pgDumpPath,
-        pgRestore: server.pgRestorePath,
-        dir: app.backupsDir,
-        fileName: name,
-        format: app.dumpFormat,
-        ctx,
-        estimatedBytes: server.dbSizeBytes,
-      });
+      const { result: r, fingerprint } = await withFingerprintedSnapshot(target, ctx, (snapshot) =>
+        dumpDatabase({
+          target,
+          pgDump: server.pgDumpPath,
+          pgRestore: server.pgRestorePath,
+          dir: app.backupsDir,
+          fileName: name,
+          format: app.dumpFormat,
+          ctx,
+          estimatedBytes: server.dbSizeBytes,
+          snapshot,
+        }),
+      );
       await finishBackup(backupId, {
         status: "ok",
         sizeBytes: r.sizeBytes,
         sha256: r.sha256,
         verifiedAt: r.verifiedAt,
         durationMs: Date.now() - started,
+        identity,
+        fingerprint,
       });
       ctx.log(`wrote ${name}: ${formatBytes(r.sizeBytes)}, verified, sha256 ${r.sha256.slice(0, 12)}…`);
     } else {
       ctx.phase("cloning");
       const strategy = server.supportsFileCopy ? app.cloneStrategy : "wal_log";
       const r = await cloneDatabase({ target, source: target.database, cloneName: name, strategy, endSessions: !!req.endSessions, ctx });
+      // Nobody writes to the clone: its fingerprint is the source's at the moment of the copy.
+      ctx.phase("fingerprinting");
+      const fingerprint = storedFingerprint(await fingerprintDatabase(target, name, { rows: true }));
       // CREATE DATABASE … TEMPLATE is atomic: a clone that exists is complete, so it counts as verified.
-      await finishBackup(backupId, { status: "ok", sizeBytes: r.sizeBytes, verifiedAt: new Date(), durationMs: Date.now() - started });
+      await finishBackup(backupId, { status: "ok", sizeBytes: r.sizeBytes, verifiedAt: new Date(), durationMs: Date.now() - started, identity, fingerprint });
       ctx.log(`created database ${name}: ${formatBytes(r.sizeBytes)}`);
     }
   } catch (e) {

@@ -1,5 +1,6 @@
 import { getAppTarget } from "@/lib/db/queries/apps";
 import { lastSwapAt, type BackupView } from "@/lib/db/queries/backups";
+import type { FidelityPlan } from "@/lib/ops/restore-fidelity";
 import { planRollback, type RollbackPlan } from "@/lib/ops/rollback-plan";
 import { readLiveStats } from "@/lib/ops/rollback-server";
 import { databaseSizes } from "@/lib/ops/catalog";
@@ -13,6 +14,7 @@ import {
   type SwitchReleaseRequest,
   type UndoRequest,
 } from "./rollback-resolve";
+import { backupFidelity } from "./restore-plan";
 import { startChange } from "./rollback-run";
 
 // Rollback, restore, release switch and undo as jobs. Everything that can be checked without changing
@@ -71,11 +73,13 @@ export async function previewRollback(req: PreviewRequest): Promise<RollbackPrev
   let liveNow = null;
   let liveSize: number | null = null;
   let swappedAt: Date | null = null;
+  let fidelity: FidelityPlan | null = null;
   if (r.backup) {
     const target = await getAppTarget(r.app.id);
     liveNow = await readLiveStats(target).catch(() => null);
     liveSize = (await databaseSizes(target, [target.database]).catch(() => new Map<string, number>())).get(target.database) ?? null;
     swappedAt = await lastSwapAt(r.app.id);
+    fidelity = await backupFidelity(r.app.id, r.backup, target);
   }
   const plan = planRollback({
     kind: r.kind,
@@ -87,6 +91,7 @@ export async function previewRollback(req: PreviewRequest): Promise<RollbackPrev
     liveNow,
     lastSwapAt: swappedAt,
     liveSizeBytes: liveSize,
+    fidelity: fidelity && { diffs: fidelity.diffs, notKept: fidelity.notKept, effects: fidelity.effects, blockers: fidelity.blockers, compared: !!fidelity.fingerprint },
     now: new Date(),
   });
   const b = r.backup;

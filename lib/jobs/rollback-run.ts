@@ -6,7 +6,9 @@ import { env } from "@/lib/env";
 import { preRollbackDbName, stagingDbName } from "@/lib/ops/backup-names";
 import { databaseExists, databaseSizes } from "@/lib/ops/catalog";
 import { buildChangeRecord, parseChangeRecord, type ChangeFacts, type ChangeRecord } from "@/lib/ops/change-record";
+import { captureIdentity, fingerprintDatabase } from "@/lib/ops/backup-identity";
 import { OpError } from "@/lib/ops/errors";
+import { storedFingerprint } from "@/lib/ops/fidelity";
 import { readCurrentRelease } from "@/lib/ops/releases";
 import { executeRollback, newRollbackState, type DatabaseSource, type RollbackState } from "@/lib/ops/rollback";
 import { localDataDirectory } from "@/lib/ops/rollback-server";
@@ -15,6 +17,7 @@ import { probeServer, type ServerInfo } from "@/lib/ops/server-info";
 import type { TargetDb } from "@/lib/ops/target";
 import { recordIntegrityFailure } from "./backup-integrity";
 import { assertNothingToRecover, resolveRestore, resolveRollback, resolveSwitch, resolveUndo, type Resolved } from "./rollback-resolve";
+import { backupFidelity } from "./restore-plan";
 import { startJob, type JobBody, type JobContext, type StartedJob } from "./runner";
 
 // Running a resolved rollback, restore, release switch or undo as a job (lib/ops/rollback.ts does the work).
@@ -23,6 +26,11 @@ import { startJob, type JobBody, type JobContext, type StartedJob } from "./runn
 
 export async function startChange(r: Resolved, actor: string, params: Record<string, unknown>): Promise<StartedJob> {
   await assertNothingToRecover(r.app);
+  if (r.backup) {
+    // What the role may not restore is an answer now, with the fix, not a failed job.
+    const { blockers } = await backupFidelity(r.app.id, r.backup, await getAppTarget(r.app.id));
+    if (blockers.length) throw new OpError("not_restorable_here", `${blockers.join(" ")} Nothing was changed.`);
+  }
   return startJob({ appId: r.app.id, appSlug: r.app.slug, type: r.kind, params: { ...params, request: requestOf(r) }, actor });
 }
 
@@ -150,8 +158,9 @@ async function planDatabase(r: Resolved, target: TargetDb, server: ServerInfo, f
   const backup = r.backup!;
   const staging = await stagingDbName(live, now, taken);
   facts.staging = staging;
+  const fidelity = await backupFidelity(r.app.id, backup, target);
   if (backup.method === "clone") {
-    return { source: "clone", cloneName: backup.name, strategy: r.app.cloneStrategy, supportsStrategy: server.supportsFileCopy, staging, preRollbackName: pre };
+    return { source: "clone", cloneName: backup.name, strategy: r.app.cloneStrategy, supportsStrategy: server.supportsFileCopy, staging, preRollbackName: pre, fidelity };
   }
   const jobs = backup.format === "custom" && server.dbSizeBytes > 256 * 1024 * 1024 ? Math.min(4, Math.max(1, os.cpus().length)) : 1;
   return {
@@ -164,6 +173,7 @@ async function planDatabase(r: Resolved, target: TargetDb, server: ServerInfo, f
     jobs,
     staging,
     preRollbackName: pre,
+    fidelity,
   };
 }
 
@@ -177,7 +187,11 @@ async function settlePreRollbackBackup(ctx: JobContext, r: Resolved, target: Tar
     return;
   }
   const sizes = await databaseSizes(target, [facts.preRollbackDb!]).catch(() => new Map<string, number>());
-  await finishBackup(id, { status: "ok", sizeBytes: sizes.get(facts.preRollbackDb!), verifiedAt: new Date() });
+  // Its properties travelled with it through the rename; recorded so that a later copy of it gets them too
+  // (the schema without row counts: counting would hold the rollback up by a full scan).
+  const identity = await captureIdentity(target, facts.preRollbackDb!).catch(() => null);
+  const fingerprint = await fingerprintDatabase(target, facts.preRollbackDb!, { rows: false }).then(storedFingerprint, () => null);
+  await finishBackup(id, { status: "ok", sizeBytes: sizes.get(facts.preRollbackDb!), verifiedAt: new Date(), identity, fingerprint });
   // Undo: the pre-rollback database put back is the live one again, so it is no longer a backup.
   if (r.undo?.putBack && r.undo.putBackBackupId) await markBackupDeleted(r.app.id, r.undo.putBackBackupId);
   ctx.log(`${target.database} as it was is kept as ${facts.preRollbackDb} (pinned pre-rollback backup)`);

@@ -29,7 +29,19 @@ export const changeRecordSchema = z.object({
   release: z.string().nullable(),
   restoredFrom: z.object({ backupId: z.number().int(), name: z.string(), method: z.enum(["dump", "clone"]) }).nullable(),
   undoOf: z.number().int().nullable(),
-  stagingCheck: z.object({ tables: z.number(), rows: z.number() }).nullable(),
+  stagingCheck: z
+    .object({
+      tables: z.number(),
+      rows: z.number(),
+      /** The comparison with the backup's fingerprint (lib/ops/restore-fidelity.ts); differences are the explained ones. */
+      fidelity: z
+        .object({
+          compared: z.boolean(),
+          differences: z.array(z.object({ kind: z.string(), what: z.string(), backup: z.string(), staging: z.string(), explained: z.string().optional() })),
+        })
+        .optional(),
+    })
+    .nullable(),
   health: health.nullable(),
   lockedOutMs: z.number().nullable(),
   /** Recovery, not the job, finished or reverted it. */

@@ -19,7 +19,7 @@ describe("plainDumpComplete", () => {
 
 describe("pgDumpArgs", () => {
   it("gives plain dumps a restrict key, never custom ones, and refuses a key psql would not accept", () => {
-    expect(pgDumpArgs("plain", "/b/x.sql.partial", "abc123XYZ")).toEqual(["--no-password", "-Fp", "--restrict-key=abc123XYZ", "-f", "/b/x.sql.partial"]);
+    expect(pgDumpArgs("plain", "/b/x.sql.partial", "abc123XYZ")).toEqual(["--no-password", "-Fp", "--no-owner", "--restrict-key=abc123XYZ", "-f", "/b/x.sql.partial"]);
     expect(pgDumpArgs("custom", "/b/x.dump.partial", "abc")).not.toContain("--restrict-key=abc");
     expect(() => pgDumpArgs("plain", "/b/x.sql.partial", "a b")).toThrow();
     expect(() => pgDumpArgs("plain", "/b/x.sql.partial", "`id`")).toThrow();
@@ -27,7 +27,7 @@ describe("pgDumpArgs", () => {
 
   it("writes to a file (no pipe), never prompts, and carries no connection parts", () => {
     expect(pgDumpArgs("custom", "/b/x.dump.partial")).toEqual(["--no-password", "-Fc", "-Z", "1", "-f", "/b/x.dump.partial"]);
-    expect(pgDumpArgs("plain", "/b/x.sql.partial")).toEqual(["--no-password", "-Fp", "-f", "/b/x.sql.partial"]);
+    expect(pgDumpArgs("plain", "/b/x.sql.partial")).toEqual(["--no-password", "-Fp", "--no-owner", "-f", "/b/x.sql.partial"]);
   });
   it("compresses custom dumps at the measured gzip level, and never compresses plain ones", () => {
     // Level 1: a fraction of the default (6)'s CPU for a few % more bytes (see DUMP_COMPRESSION_LEVEL).

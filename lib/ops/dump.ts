@@ -24,6 +24,8 @@ export interface DumpOptions {
   ctx: OpContext;
   /** Roughly how big the dump will get: checked against free space first, and the progress bar's total. */
   estimatedBytes?: number;
+  /** A snapshot exported by an open transaction (pg_export_snapshot): the dump reads exactly that state. */
+  snapshot?: string;
 }
 
 export interface DumpResult {
@@ -69,13 +71,19 @@ export const DUMP_COMPRESSION_LEVEL = 1;
  * pg_dump's exit code. pg_dump fsyncs the file itself before exiting. Plain dumps stay uncompressed text
  * (verification reads their trailer, restore scans them for psql meta-commands).
  */
-export function pgDumpArgs(format: DumpFormat, file: string, restrictKey?: string): string[] {
+export function pgDumpArgs(format: DumpFormat, file: string, restrictKey?: string, snapshot?: string): string[] {
   if (restrictKey !== undefined && !/^[A-Za-z0-9]+$/.test(restrictKey)) throw new Error("a psql restrict key has only letters and digits");
+  if (snapshot !== undefined && !/^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i.test(snapshot)) throw new Error("not a snapshot name");
   // Plain dumps open with `\restrict KEY` and close with `\unrestrict KEY`: psql runs no meta-command in
   // between (what a hostile server could smuggle into an object name). pg_dump 15.14+ picks a key itself;
   // naming it makes that explicit, and an older pg_dump fails loudly instead of writing an unrestricted dump.
-  const formatArgs = format === "custom" ? ["-Fc", "-Z", String(DUMP_COMPRESSION_LEVEL)] : ["-Fp", ...(restrictKey ? [`--restrict-key=${restrictKey}`] : [])];
-  return ["--no-password", ...formatArgs, "-f", file];
+  const formatArgs = format === "custom" ? ["-Fc", "-Z", String(DUMP_COMPRESSION_LEVEL)] : ["-Fp", "--no-owner", ...(restrictKey ? [`--restrict-key=${restrictKey}`] : [])];
+  // Plain dumps without ALTER … OWNER: psql would stop at the first owner a non-superuser may not set (and
+  // pg_dump puts schema grants after the objects, so even a permitted owner change can fail there). Owners
+  // are given back after the load from the list recorded with the backup (lib/ops/restore-fidelity.ts),
+  // as for custom-format archives restored with --no-owner.
+  // --snapshot: the dump sees exactly what Lifeboat fingerprinted in the exporting transaction.
+  return ["--no-password", ...formatArgs, ...(snapshot ? [`--snapshot=${snapshot}`] : []), "-f", file];
 }
 
 /**
@@ -118,7 +126,7 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
     // run() only listens for a future abort; one that already happened is checked here.
     throwIfAborted(ctx);
     await watchSize(partial, ctx, progressTotal, () =>
-      run(opts.pgDump, pgDumpArgs(format, partial, format === "plain" ? newRestrictKey() : undefined), {
+      run(opts.pgDump, pgDumpArgs(format, partial, format === "plain" ? newRestrictKey() : undefined, opts.snapshot), {
         env: { ...pgEnv(target), PGAPPNAME: appName },
         signal: ctx.signal,
         onStderrLine: (line) => ctx.log(line),

@@ -24,3 +24,14 @@ export function quoteIdent(name: string): string {
   assertDbName(name);
   return `"${name}"`;
 }
+
+/**
+ * Quotes a name the server itself reported — a role, a setting — which need not follow Lifeboat's database
+ * name rule ("TimeZone", "App Owner"): quotes doubled, NUL and over-long names refused.
+ */
+export function quoteCatalogName(name: string): string {
+  if (!name || name.includes("\0") || Buffer.byteLength(name) > MAX_IDENTIFIER_BYTES) {
+    throw new OpError("invalid_identifier", `Not a PostgreSQL name: ${JSON.stringify(name.slice(0, 80))}.`);
+  }
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { databaseSizes } from "./catalog";
+import { createDatabaseLocaleOptions, localeText, type DbIdentity } from "./db-identity";
 import type { OpContext } from "./context";
 import { dropDatabaseIfExists } from "./clone";
 import { errorLine, plainDumpComplete, PLAIN_TRAILER, readTail, type DumpFormat } from "./dump";
@@ -39,16 +40,20 @@ export interface RestoreOptions {
   ctx: OpContext;
   /** Custom format only: parallel pg_restore jobs. More than 1 gives up --single-transaction. */
   jobs?: number;
+  /** The source database's encoding and locale (recorded with the backup): the new database gets the same. */
+  identity?: DbIdentity | null;
+  /** Custom format: restore grants (the caller checked that every grantee exists). */
+  keepAcls?: boolean;
 }
 
 /**
  * pg_restore's arguments for a custom-format archive into the database named by PGDATABASE.
  *
- * Ownership: --no-owner --no-acl, so every restored object belongs to the role Lifeboat connects as (the
- * app's role, which owns the app's objects in the usual setup) and no GRANT is replayed. Restoring owners
- * fails unless each owning role exists and the connecting role may assume it (superuser), which would make
- * restores work on one server and fail on another. The cost: an app whose objects belong to several roles,
- * or that relies on GRANTs to other roles, must re-apply those after a restore.
+ * Objects are created owned by the connecting role (--no-owner; plain dumps are written without owners):
+ * ownership is given back afterwards from the list recorded with the backup, for every owner the role may
+ * set (lib/ops/restore-fidelity.ts) — pg_restore would stop at the first it may not, and it restores schema
+ * grants only after the objects whose owner change needs them. Grants are restored (as a plain dump restores
+ * them) when every grantee exists; otherwise --no-acl, and the plan names it.
  *
  * --single-transaction cannot be combined with -j: one job restores all-or-nothing; several jobs stop at the
  * first error (--exit-on-error) and the new database is dropped.
@@ -56,13 +61,13 @@ export interface RestoreOptions {
  * `-d ""` makes pg_restore connect (without -d it prints a script) while libpq takes the database name from
  * PGDATABASE: no name ever goes through libpq's connection-string parser.
  */
-export function pgRestoreArgs(file: string, jobs = 1): string[] {
+export function pgRestoreArgs(file: string, jobs = 1, keepAcls = false): string[] {
   const parallel = Math.max(1, Math.floor(jobs));
   return [
     "--no-password",
     "--exit-on-error",
     "--no-owner",
-    "--no-acl",
+    ...(keepAcls ? [] : ["--no-acl"]),
     ...(parallel > 1 ? ["-j", String(parallel)] : ["--single-transaction"]),
     "-d",
     "",
@@ -136,9 +141,19 @@ async function restoreVerified(opts: RestoreOptions, verified: OpenVerifiedFile,
   await withMaintenance(target, async (sql) => {
     try {
       // template0: a dump recreates everything itself; objects added to template1 would collide with it.
-      await sql.unsafe(`CREATE DATABASE ${quoteIdent(newDb)} TEMPLATE template0`);
+      // The source's encoding and locale: collation decides ordering, citext and generated columns.
+      const [{ num } = { num: 0 }] = await sql<{ num: number }[]>`SELECT current_setting('server_version_num')::int AS num`;
+      const locale = opts.identity ? ` ${createDatabaseLocaleOptions(opts.identity, num)}` : "";
+      await sql.unsafe(`CREATE DATABASE ${quoteIdent(newDb)} TEMPLATE template0${locale}`);
     } catch (e) {
       const err = e as { code?: string; message?: string };
+      if (opts.identity && (err.code === "42809" || err.code === "22023" || /locale|collation|encoding/i.test(err.message ?? ""))) {
+        throw new OpError(
+          "locale_unavailable",
+          `The backup's database used ${localeText(opts.identity)} (${opts.identity.encoding}), which this server cannot create (${err.message}). ` +
+            `Install that locale on the database server (e.g. locale-gen, or an ICU-enabled PostgreSQL) and try again. Nothing was changed.`,
+        );
+      }
       if (err.code === "42P04") {
         throw new OpError("db_exists", `A database named "${newDb}" already exists; it was left untouched. Choose another name.`);
       }
@@ -161,7 +176,7 @@ async function restoreVerified(opts: RestoreOptions, verified: OpenVerifiedFile,
       PGOPTIONS: "-c standard_conforming_strings=on",
     };
     if (format === "custom") {
-      await run(opts.pgRestore, pgRestoreArgs(source, opts.jobs), { env, signal: ctx.signal, onStderrLine: (l) => ctx.log(l) });
+      await run(opts.pgRestore, pgRestoreArgs(source, opts.jobs, opts.keepAcls), { env, signal: ctx.signal, onStderrLine: (l) => ctx.log(l) });
     } else {
       await withPrelude(ownKey, (prelude) =>
         run(opts.psql, psqlRestoreArgs(source, prelude), { env, signal: ctx.signal, onStderrLine: (l) => ctx.log(l), maxStdout: 64 * 1024 }),

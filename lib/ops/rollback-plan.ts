@@ -70,11 +70,24 @@ export interface RollbackPlanInput {
   /** When the live database was last replaced by a swap (its counters then started over); null if never. */
   lastSwapAt?: Date | null;
   liveSizeBytes?: number | null;
+  /** What the restore gives back beyond the rows (lib/ops/restore-fidelity.ts). */
+  fidelity?: PlanFidelity | null;
   now: Date;
 }
 
+export interface PlanFidelity {
+  /** Live database now → after the restore. */
+  diffs: { label: string; from: string; to: string }[];
+  notKept: { label: string; reason: string; fix: string }[];
+  effects: string[];
+  /** Non-empty: the restore cannot run as this role. */
+  blockers: string[];
+  /** A fingerprint was recorded with the backup, so staging is compared with it. */
+  compared: boolean;
+}
+
 export interface PlanStep {
-  key: "space" | "staging" | "check" | "stop" | "swap" | "switch" | "start" | "health";
+  key: "space" | "staging" | "check" | "properties" | "stop" | "swap" | "switch" | "start" | "health";
   text: string;
 }
 
@@ -93,6 +106,8 @@ export interface RollbackPlan {
   steps: PlanStep[];
   dataLoss: DataLossWindow | null;
   warnings: string[];
+  /** Database properties that change, what cannot be kept, known effects, blockers; null without a database restore. */
+  properties: PlanFidelity | null;
   /** The same operation from a shell on the Lifeboat host. */
   cli: string;
 }
@@ -119,7 +134,19 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
           ? `Restore ${b.name} into a new database ${staging} with pg_restore, while the app keeps running. Any error stops here.`
           : `Copy the clone ${b.name} into a new database ${staging} (CREATE DATABASE … TEMPLATE), while the app keeps running. The clone stays a backup.`,
     });
-    steps.push({ key: "check", text: `Check ${staging}: every table readable, row counts. If this fails, ${staging} is dropped and nothing else changes.` });
+    steps.push({
+      key: "check",
+      text: input.fidelity?.compared
+        ? `Check ${staging} against the fingerprint taken with the backup: schema, owners, grants and the row count of every table. Any difference not named below stops here: ${staging} is dropped and nothing else changes.`
+        : `Check ${staging}: every table readable, row counts. If this fails, ${staging} is dropped and nothing else changes.`,
+    });
+    const f = input.fidelity;
+    steps.push({
+      key: "properties",
+      text:
+        `Give ${staging} the database's own properties${f && f.diffs.length === 0 ? " (the same as the live database's now)" : ""}: encoding and locale, owner, comment, connection limit, privileges, ` +
+        `ALTER DATABASE … SET and ALTER ROLE … IN DATABASE … SET settings, then read them back.`,
+    });
   }
   steps.push({
     key: "stop",
@@ -170,8 +197,16 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
   }
   if (restoresDb || switchesCode) warnings.push("If a step after the swap or switch fails, the job ends failed and Undo puts back the previous database and release.");
 
+  const f = input.backup ? (input.fidelity ?? null) : null;
+  if (f) {
+    for (const b of f.blockers) warnings.unshift(`Cannot restore as this role: ${b}`);
+    for (const d of f.diffs) warnings.push(`Database property changes — ${d.label}: ${d.from} → ${d.to}`);
+    for (const n of f.notKept) warnings.push(`Not kept — ${n.label}: ${n.reason}. Fix: ${n.fix}.`);
+    for (const e of f.effects) warnings.push(e);
+  }
+
   const dataLoss = input.backup ? dataLossWindow(input.backup, input.liveNow ?? null, input.lastSwapAt ?? null, input.now, pre) : null;
-  return { kind, title: planTitle(input, switchesCode), steps, dataLoss, warnings, cli: cliCommand(input) };
+  return { kind, title: planTitle(input, switchesCode), steps, dataLoss, warnings, properties: f, cli: cliCommand(input) };
 }
 
 /**

@@ -28,7 +28,7 @@ const liveNow = {
 describe("planRollback", () => {
   it("lists every step in order for code + database, with the CLI equivalent", () => {
     const p = planRollback({ kind: "rollback", app, currentRelease: "r3", targetRelease: "r2", backup, liveNow, now });
-    expect(p.steps.map((s) => s.key)).toEqual(["space", "staging", "check", "stop", "swap", "switch", "start", "health"]);
+    expect(p.steps.map((s) => s.key)).toEqual(["space", "staging", "check", "properties", "stop", "swap", "switch", "start", "health"]);
     expect(p.steps[1]!.text).toContain("pg_restore");
     expect(p.steps[4]!.text).toMatch(/one transaction rename shop → shop_pre_rollback_<time> and shop_staging_<time> → shop/);
     expect(p.steps[5]!.text).toBe("Point current at releases/r2 (now releases/r3), atomically.");
@@ -47,7 +47,7 @@ describe("planRollback", () => {
   it("restore from a clone, switch, undo: their own steps and commands", () => {
     const clone = { ...backup, method: "clone" as const, name: "shop_backup_20261120_090000" };
     const r = planRollback({ kind: "restore", app, currentRelease: "r3", targetRelease: null, backup: clone, liveNow, now });
-    expect(r.steps.map((s) => s.key)).toEqual(["space", "staging", "check", "stop", "swap", "start", "health"]);
+    expect(r.steps.map((s) => s.key)).toEqual(["space", "staging", "check", "properties", "stop", "swap", "start", "health"]);
     expect(r.steps[1]!.text).toMatch(/TEMPLATE.*clone stays a backup/);
     expect(r.cli).toBe("npm run lifeboat -- restore shop --backup 7");
     const s = planRollback({ kind: "switch_release", app, currentRelease: "r2", targetRelease: "r3", now });

@@ -10,7 +10,10 @@ import { assertDbName, quoteIdent } from "./identifiers";
 import { dbNameField, defineSteps } from "./journal";
 import { readCurrentRelease, releaseSteps, switchRelease } from "./releases";
 import { restoreDumpToNewDatabase } from "./restore";
-import { assertExists, countRows, databaseSize, listTables } from "./rollback-server";
+import { fingerprintDatabase } from "./backup-identity";
+import type { FidelityDifference } from "./fidelity";
+import { checkFidelity, giveIdentity, giveOwnership, repairTriggers, type FidelityPlan } from "./restore-fidelity";
+import { assertExists, databaseSize, listTables } from "./rollback-server";
 import { connectionError } from "./server-info";
 import { swapDatabases, type SwapResult } from "./swap";
 import { MAINTENANCE_DB, withMaintenance, type TargetDb } from "./target";
@@ -43,9 +46,9 @@ export const rollbackSteps = defineSteps({
 
 export type DatabaseSource =
   /** pg_restore (or psql for a plain dump) into a new staging database. */
-  | { source: "dump"; file: string; sha256: string | null; format: DumpFormat; pgRestore: string; psql: string; jobs?: number; staging: string; preRollbackName: string }
+  | { source: "dump"; file: string; sha256: string | null; format: DumpFormat; pgRestore: string; psql: string; jobs?: number; staging: string; preRollbackName: string; fidelity?: FidelityPlan | null }
   /** CREATE DATABASE staging TEMPLATE clone: the clone stays a backup. */
-  | { source: "clone"; cloneName: string; strategy: "file_copy" | "wal_log"; supportsStrategy: boolean; staging: string; preRollbackName: string }
+  | { source: "clone"; cloneName: string; strategy: "file_copy" | "wal_log"; supportsStrategy: boolean; staging: string; preRollbackName: string; fidelity?: FidelityPlan | null }
   /** Undo: an existing database (a pre-rollback one) is renamed into place as it is, with no copy. */
   | { source: "existing"; name: string; preRollbackName: string };
 
@@ -58,7 +61,7 @@ export interface RollbackState {
   appStarted: boolean;
   /** What `current` pointed at before a switch. */
   previousRelease: string | null;
-  stagingCheck?: { tables: number; rows: number };
+  stagingCheck?: { tables: number; rows: number; fidelity?: { compared: boolean; differences: FidelityDifference[] } };
   swap?: SwapResult;
   health?: { http: HealthResult | null; db: { ok: boolean; error?: string } };
 }
@@ -91,8 +94,15 @@ export async function executeRollback(input: ExecuteRollbackInput): Promise<Roll
   // 1. Staging, while the app still runs.
   try {
     if (dbPart && dbPart.source !== "existing") {
+      if (dbPart.fidelity?.blockers.length) throw new OpError("not_restorable_here", `${dbPart.fidelity.blockers.join(" ")} Nothing was changed.`);
       await buildStaging(input, dbPart);
-      await checkStaging(input, dbPart.staging);
+      if (dbPart.fidelity) await giveOwnership(target, dbPart.fidelity, dbPart.staging, ctx);
+      await checkStaging(input, dbPart.staging, dbPart.fidelity ?? null);
+      if (dbPart.fidelity) {
+        const plan = dbPart.fidelity;
+        ctx.phase("applying database properties");
+        await withMaintenance(target, (sql) => giveIdentity(sql, plan, dbPart.staging, ctx));
+      }
     } else if (dbPart?.source === "existing") {
       await assertExists(target, dbPart.name);
     }
@@ -214,6 +224,8 @@ async function buildStaging(input: ExecuteRollbackInput, part: Exclude<DatabaseS
       newDb: part.staging,
       ctx,
       jobs: part.jobs,
+      identity: part.fidelity?.apply ?? null,
+      keepAcls: part.fidelity?.keep.acls,
     }).catch((e: unknown) => {
       // A database that already had this name is not ours: never drop it.
       if (e instanceof OpError && e.code === "db_exists") state.stagingCreated = false;
@@ -245,11 +257,16 @@ async function buildStaging(input: ExecuteRollbackInput, part: Exclude<DatabaseS
   }
 }
 
-/** Every table of staging readable in full, with row counts; an empty copy of a non-empty database is refused. */
-async function checkStaging(input: ExecuteRollbackInput, staging: string): Promise<void> {
+/**
+ * Every table of staging readable in full, with row counts; an empty copy of a non-empty database is
+ * refused. With a fingerprint recorded at backup time, staging must match it (lib/ops/restore-fidelity.ts).
+ */
+async function checkStaging(input: ExecuteRollbackInput, staging: string, fidelity: FidelityPlan | null): Promise<void> {
   const { target, ctx, state } = input;
   ctx.phase("checking staging");
-  const tables = await countRows(target, staging);
+  let print = await fingerprintDatabase(target, staging, { rows: true });
+  if (fidelity && (await repairTriggers(target, fidelity, staging, print, ctx)).length) print = await fingerprintDatabase(target, staging, { rows: true });
+  const tables = Object.entries(print.rows ?? {}).map(([table, rows]) => ({ table, rows }));
   const rows = tables.reduce((n, t) => n + t.rows, 0);
   state.stagingCheck = { tables: tables.length, rows };
   ctx.log(`${staging}: ${tables.length} tables, ${rows.toLocaleString("en-US")} rows`);
@@ -265,6 +282,11 @@ async function checkStaging(input: ExecuteRollbackInput, staging: string): Promi
     const have = new Set(tables.map((t) => t.table));
     const missing = liveTables.filter((t) => !have.has(t));
     if (missing.length) ctx.log(`tables in ${target.database} that the backup does not have (expected when the schema changed since): ${missing.slice(0, 20).join(", ")}`);
+  }
+  if (fidelity) {
+    ctx.phase("comparing with the backup's fingerprint");
+    const differences = checkFidelity(fidelity, print, ctx, staging);
+    state.stagingCheck.fidelity = { compared: !!fidelity.fingerprint, differences };
   }
 }
 

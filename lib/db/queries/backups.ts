@@ -6,7 +6,8 @@ import { backups, type Backup } from "@/lib/db/schema";
 
 const live = (appId: number) => and(eq(backups.appId, appId), isNull(backups.deletedAt));
 
-export type BackupView = Omit<Backup, "deletedAt" | "appId">;
+/** A backup as lists and pages show it: the recorded identity and fingerprint are read only by a restore (getBackupRecord). */
+export type BackupView = Omit<Backup, "deletedAt" | "appId" | "identity" | "fingerprint">;
 
 const backupColumns = {
   id: backups.id,
@@ -84,13 +85,22 @@ export async function insertBackup(values: {
 
 export async function finishBackup(
   id: number,
-  values: Partial<Pick<Backup, "status" | "sizeBytes" | "sha256" | "verifiedAt" | "error" | "durationMs">>,
+  values: Partial<Pick<Backup, "status" | "sizeBytes" | "sha256" | "verifiedAt" | "error" | "durationMs" | "identity" | "fingerprint">>,
 ): Promise<void> {
   const now = new Date();
   await getDb()
     .update(backups)
     .set({ ...values, finishedAt: now, ...(values.sizeBytes !== undefined ? { sizeAt: now } : {}) })
     .where(eq(backups.id, id));
+}
+
+/** What a backup recorded of its database (identity, fingerprint): null for backups taken before Lifeboat did. */
+export async function getBackupRecord(appId: number, id: number): Promise<Pick<Backup, "identity" | "fingerprint"> | null> {
+  const [row] = await getDb()
+    .select({ identity: backups.identity, fingerprint: backups.fingerprint })
+    .from(backups)
+    .where(and(eq(backups.appId, appId), eq(backups.id, id)));
+  return row ?? null;
 }
 
 export async function markBackupDeleted(appId: number, id: number): Promise<void> {
