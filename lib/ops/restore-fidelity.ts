@@ -180,7 +180,9 @@ export function checkFidelity(plan: FidelityPlan, staging: FingerprintWithText, 
 export async function repairTriggers(target: TargetDb, plan: FidelityPlan, stagingDb: string, staging: FingerprintWithText, ctx: OpContext): Promise<string[]> {
   const recorded = plan.fingerprint;
   if (!recorded || plan.method !== "dump") return [];
-  const keys = Object.keys(recorded.triggers).filter((k) => k in staging.objects && staging.objects[k] !== recorded.objects[k] && staging.triggers[k]);
+  const keys = Object.keys(recorded.triggers).filter(
+    (k) => k in staging.objects && staging.objects[k] !== recorded.objects[k] && staging.triggers[k] && /^CREATE (CONSTRAINT )?TRIGGER /.test(recorded.triggers[k]!.create),
+  );
   if (keys.length === 0) return [];
   const path = plan.apply.settings.find((e) => e.startsWith("search_path="));
   const sql = connectTarget(target, stagingDb);
