@@ -88,7 +88,7 @@ describe("rollback jobs", () => {
     expect(p.currentRelease).toBe("r3");
     expect(p.targetRelease).toBe("r2");
     expect(p.backup?.id).toBe(dumpBackupId);
-    expect(p.plan.steps.map((s) => s.key)).toEqual(["space", "staging", "check", "stop", "swap", "switch", "start", "health"]);
+    expect(p.plan.steps.map((s) => s.key)).toEqual(["space", "staging", "check", "properties", "stop", "swap", "switch", "start", "health"]);
     expect(p.plan.cli).toBe(`npm run lifeboat -- rollback shop-rb --release r2 --restore-db --backup ${dumpBackupId}`);
     // The migration wrote rows after the backup: the window counts them (pg_stat_database, captured at backup time).
     expect(p.plan.dataLoss?.writesSince).not.toBeNull();

@@ -163,30 +163,37 @@ export async function takeFingerprint(sql: postgres.TransactionSql, opts: { rows
   }
   const triggers: Record<string, { drop: string; create: string }> = {};
   for (const t of await sql.unsafe<{ key: string; drop: string; create: string }[]>(TRIGGERS_SQL)) triggers[t.key] = { drop: t.drop, create: t.create };
-  const tables = await sql.unsafe<{ name: string; quoted: string; matview: boolean; populated: boolean }[]>(TABLES_SQL);
-  let rows: Record<string, number> | null = null;
-  let largeObjects: number | null = null;
+  const tables = await sql.unsafe<Table[]>(TABLES_SQL);
+  const counted = opts.rows ? await countRows(sql, tables) : { rows: null, uncounted: [], largeObjects: null };
+  return { version: 1, objects, owners, acls, ownership, triggers, ...counted, matviews: tables.filter((t) => t.matview).map((t) => t.name), text };
+}
+
+type Table = { name: string; quoted: string; matview: boolean; populated: boolean };
+
+/** Exact row counts of every table and materialized view, and the number of large objects, in `sql`'s transaction. */
+export async function countRows(
+  sql: postgres.TransactionSql,
+  tables?: Table[],
+): Promise<Pick<Fingerprint, "rows" | "uncounted" | "largeObjects">> {
+  const list = tables ?? (await sql.unsafe<Table[]>(TABLES_SQL));
+  const rows: Record<string, number> = {};
   const uncounted: string[] = [];
-  if (opts.rows) {
-    rows = {};
-    for (const t of tables) {
-      if (!t.populated) continue;
-      // t.quoted was quoted by the server (format('%I.%I')). A table this role may not read in full (no
-      // SELECT, or forced row security without BYPASSRLS) is left uncounted, on both sides alike.
-      const n = await sql
-        .savepoint((sp) => sp.unsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM ${t.quoted}`))
-        .then(([r]) => Number(r!.n))
-        .catch((e: { code?: string }) => {
-          if (e.code === "42501") return null;
-          throw e;
-        });
-      if (n !== null) rows[t.name] = n;
-      else uncounted.push(t.name);
-    }
-    const [lo] = await sql.unsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM pg_largeobject_metadata`);
-    largeObjects = Number(lo!.n);
+  for (const t of list) {
+    if (!t.populated) continue;
+    // t.quoted was quoted by the server (format('%I.%I')). A table this role may not read in full (no
+    // SELECT, or forced row security without BYPASSRLS) is left uncounted, on both sides alike.
+    const n = await sql
+      .savepoint((sp) => sp.unsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM ${t.quoted}`))
+      .then(([r]) => Number(r!.n))
+      .catch((e: { code?: string }) => {
+        if (e.code === "42501") return null;
+        throw e;
+      });
+    if (n !== null) rows[t.name] = n;
+    else uncounted.push(t.name);
   }
-  return { version: 1, objects, owners, acls, ownership, triggers, rows, uncounted, matviews: tables.filter((t) => t.matview).map((t) => t.name), largeObjects, text };
+  const [lo] = await sql.unsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM pg_largeobject_metadata`);
+  return { rows, uncounted, largeObjects: Number(lo!.n) };
 }
 
 /** The stored form (definitions as hashes only). */
