@@ -1,6 +1,6 @@
 import type postgres from "postgres";
 import { z } from "zod";
-import { databaseFlags, databaseSizesOn, sessionsOn as catalogSessions, type Session } from "./catalog";
+import { cannotEndSessions, databaseFlags, databaseSizesOn, displayIdent, sessionsOn as catalogSessions, type Session } from "./catalog";
 import type { OpContext } from "./context";
 import { OpError } from "./errors";
 import { assertDbName, quoteIdent } from "./identifiers";
@@ -90,7 +90,7 @@ export async function cloneDatabase(opts: CloneOptions): Promise<{ sizeBytes: nu
           ctx.log(`"${source}" was already refusing new connections before this clone; it is left that way.`);
         }
         // Disallow first, then terminate: a pool reconnects in the gap otherwise (POSTGRES-SAFETY: sessions).
-        await endAllSessions(sql, source, timeoutMs, ctx);
+        await endAllSessions(sql, target, source, timeoutMs, ctx);
       }
       await cloneSteps.creating(ctx, { source, cloneName, backendPid: facts.pid });
       ctx.phase("cloning");
@@ -187,11 +187,14 @@ async function sessionsOn(sql: postgres.Sql, db: string): Promise<{ count: numbe
 }
 
 /** Terminates every other session on `db` and waits until none remain (connections are already refused). */
-async function endAllSessions(sql: postgres.Sql, db: string, timeoutMs: number, ctx: OpContext): Promise<void> {
+async function endAllSessions(sql: postgres.Sql, target: TargetDb, db: string, timeoutMs: number, ctx: OpContext): Promise<void> {
   const deadline = Date.now() + timeoutMs + 2000;
   for (;;) {
     const { count, sessions } = await sessionsOn(sql, db);
     if (count === 0) return;
+    // Only sessions this role may end are signalled: trying the others fails the whole statement.
+    const foreign = sessions.filter((s) => !s.mayEnd);
+    if (foreign.length && Date.now() > deadline) throw cannotEndSessions(db, foreign, target.user, "; nothing was cloned");
     if (Date.now() > deadline) {
       throw new OpError(
         "db_busy",
@@ -199,10 +202,11 @@ async function endAllSessions(sql: postgres.Sql, db: string, timeoutMs: number, 
         { sessions: count },
       );
     }
-    ctx.log(`ending ${count} session${count === 1 ? "" : "s"} on ${db}: ${sessions.map((s) => `${s.pid}${s.applicationName ? ` (${s.applicationName})` : ""}`).join(", ")}`);
+    const ours = sessions.filter((s) => s.mayEnd);
+    if (ours.length) ctx.log(`ending ${ours.length} session${ours.length === 1 ? "" : "s"} on ${db}: ${ours.map((s) => `${s.pid}${s.applicationName ? ` (${s.applicationName})` : ""}`).join(", ")}`);
     try {
       // With a timeout, pg_terminate_backend waits for the process to exit (false + WARNING if it does not).
-      await sql`SELECT pg_terminate_backend(pid, ${timeoutMs}::bigint) FROM unnest(${sessions.map((s) => s.pid)}::int[]) AS pid`;
+      if (ours.length) await sql`SELECT pg_terminate_backend(pid, ${timeoutMs}::bigint) FROM unnest(${ours.map((s) => s.pid)}::int[]) AS pid`;
     } catch (e) {
       const err = e as { code?: string; message?: string };
       if (err.code === "42501") {
@@ -336,9 +340,4 @@ function cloneExists(name: string): OpError {
 
 function dbMissing(target: TargetDb, db: string): OpError {
   return new OpError("db_missing", `database "${db}" does not exist on ${target.host}:${target.port}: check the database name.`);
-}
-
-/** A role name as SQL for the operator to paste: double-quoted, quotes doubled (display only, never run). */
-function displayIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
