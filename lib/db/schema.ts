@@ -236,6 +236,11 @@ export const backups = pgTable(
     jobId: integer().references(() => jobs.id, { onDelete: "set null" }),
     /** pg_stat_database counters when taken: lets the rollback dialog say how much was written since. */
     stats: jsonb().$type<{ xactCommit: number; tupInserted: number; tupUpdated: number; tupDeleted: number }>(),
+    /**
+     * What the role Lifeboat restores as could not re-create from this dump (lib/ops/restorability.ts):
+     * [] restorable, null not checked (clones, older backups). A backup with blockers is refused by the plan.
+     */
+    restoreBlockers: jsonb().$type<{ kind: "extension"; name: string; version: string; reason: string; fix: string }[]>(),
     deletedAt: tstz(),
   },
   (t) => [

@@ -19,6 +19,7 @@ import { dumpDatabase } from "@/lib/ops/dump";
 import { OpError } from "@/lib/ops/errors";
 import { resolveInside } from "@/lib/ops/paths";
 import { readCurrentRelease } from "@/lib/ops/releases";
+import { describeBlockers, dumpPreflight } from "@/lib/ops/restorability";
 import { planRetention } from "@/lib/ops/retention";
 import { captureDbStats } from "@/lib/ops/server-backups";
 import { probeServer } from "@/lib/ops/server-info";
@@ -130,6 +131,11 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
   const started = Date.now();
   try {
     if (method === "dump") {
+      // Refused here (before pg_dump) when row-level security would cut the dump short; what this role
+      // could not re-create on restore is recorded on the backup, and the plan refuses it.
+      ctx.phase("checking");
+      const restoreBlockers = await dumpPreflight(target);
+      if (restoreBlockers.length) ctx.log(`WARNING: "${target.user}" could not restore this dump: ${describeBlockers(restoreBlockers)}`);
       const r = await dumpDatabase({
         target,
         pgDump: server.pgDumpPath,
@@ -146,6 +152,7 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
         sha256: r.sha256,
         verifiedAt: r.verifiedAt,
         durationMs: Date.now() - started,
+        restoreBlockers,
       });
       ctx.log(`wrote ${name}: ${formatBytes(r.sizeBytes)}, verified, sha256 ${r.sha256.slice(0, 12)}…`);
     } else {
@@ -153,7 +160,8 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
       const strategy = server.supportsFileCopy ? app.cloneStrategy : "wal_log";
       const r = await cloneDatabase({ target, source: target.database, cloneName: name, strategy, endSessions: !!req.endSessions, ctx });
       // CREATE DATABASE … TEMPLATE is atomic: a clone that exists is complete, so it counts as verified.
-      await finishBackup(backupId, { status: "ok", sizeBytes: r.sizeBytes, verifiedAt: new Date(), durationMs: Date.now() - started });
+      // A clone is restored with CREATE DATABASE … TEMPLATE: nothing is re-created, so nothing blocks it.
+      await finishBackup(backupId, { status: "ok", sizeBytes: r.sizeBytes, verifiedAt: new Date(), durationMs: Date.now() - started, restoreBlockers: [] });
       ctx.log(`created database ${name}: ${formatBytes(r.sizeBytes)}`);
     }
   } catch (e) {
