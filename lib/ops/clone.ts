@@ -152,8 +152,22 @@ export async function dropDatabaseIfExists(target: TargetDb, name: string, opts:
   return withMaint(target, async (sql) => {
     if (!(await databaseFlags(sql, [name])).has(name)) return false;
     try {
-      await sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${opts.force ? " WITH (FORCE)" : ""}`);
+      try {
+        await sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${opts.force ? " WITH (FORCE)" : ""}`);
+      } catch (e) {
+        // WITH (FORCE) ends every session or none: a non-superuser may not end an autovacuum worker (it
+        // advertises no role) nor another role's session. Then: refuse new connections, end the sessions
+        // this role may end, and DROP without FORCE, which ends autovacuum workers itself.
+        if (!opts.force || (e as { code?: string }).code !== "42501") throw e;
+        await sql.unsafe(`ALTER DATABASE ${quoteIdent(name)} WITH ALLOW_CONNECTIONS false`);
+        const { sessions } = await sessionsOn(sql, name);
+        const foreign = sessions.filter((x) => !x.mayEnd);
+        if (foreign.length) throw cannotEndSessions(name, foreign, target.user, "; it was not dropped");
+        if (sessions.length) await sql`SELECT pg_terminate_backend(pid, 5000) FROM unnest(${sessions.map((x) => x.pid)}::int[]) AS pid`;
+        await sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+      }
     } catch (e) {
+      if (e instanceof OpError) throw e;
       const err = e as { code?: string; message?: string };
       if (err.code === "55006") {
         const n = (await sessionsOn(sql, name)).count;

@@ -2,7 +2,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql, createScratchDb, pg, tmpDir, uniqueName } from "@/test/helpers";
 import { createOrdinaryRole, keepAutovacuumBusy, recordingContext, relaxAutovacuum, waitForAutovacuum, type OrdinaryRole } from "@/test/ordinary-role";
-import { cloneDatabase, listSessions } from "./clone";
+import { cloneDatabase, dropDatabaseIfExists, listSessions } from "./clone";
 import { dumpDatabase } from "./dump";
 import { clientToolFor } from "./pg-bin";
 import { restoreDumpToNewDatabase, tableFingerprint } from "./restore";
@@ -71,6 +71,19 @@ describe("autovacuum never blocks an ordinary role", () => {
     expect(r.terminated).toBe(0);
     const names = await dbNames([live, staging, pre]);
     expect(names).toEqual([live, pre].sort());
+  });
+});
+
+describe("dropping a staging database while autovacuum works in it", () => {
+  it("an ordinary role drops it (DROP … WITH (FORCE) would refuse to end the autovacuum worker)", async () => {
+    const staging = `${live}_staging_20260101_000001`;
+    const sql = adminSql();
+    await sql.unsafe(`CREATE DATABASE ${staging} OWNER ${me.role}`);
+    await sql.end();
+    await keepAutovacuumBusy(staging, me.role);
+    await waitForAutovacuum(staging);
+    expect(await dropDatabaseIfExists(me.target(live), staging, { force: true })).toBe(true);
+    expect(await dbNames([staging])).toEqual([]);
   });
 });
 
