@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql, createScratchDb, pg, tmpDir, useMetaDb } from "@/test/helpers";
 import { createOrdinaryRole, recordingContext, type OrdinaryRole } from "@/test/ordinary-role";
 
-// Backups taken by an ordinary role (CREATEDB, owner of the app's database): forced row-level security is
-// refused before pg_dump starts, and an extension the role could not re-create marks the backup as not
-// restorable by it — before any restore is offered.
+// Jobs run as an ordinary role (CREATEDB, owner of the app's database): forced row-level security is
+// refused before pg_dump starts; an extension the role could not re-create marks the backup as not
+// restorable by it, before any restore is offered; recovery finds staging databases a failed run left.
 let db: string;
 let backupsDir: string;
 let appId: number;
@@ -129,5 +129,29 @@ describe("restorable by this role", () => {
     expect(row.restoreBlockers).toEqual([]);
     const resolved = await mods.resolve.resolveRestore({ app: await app(), backupId: row.id });
     expect(resolved.backup?.id).toBe(row.id);
+  });
+});
+
+describe("recovery finds leftover staging databases", () => {
+  it("drops a staging copy no job accounts for, says why it cannot while a superuser holds it, and leaves other names alone", async () => {
+    const leftover = `${db}_staging_20250101_000000`;
+    const notOurs = [`${db}_backup_20250101_000000`, `${db}_staging_copy`];
+    for (const n of [leftover, ...notOurs]) await exec(`CREATE DATABASE ${n} OWNER ${me.role}`, "postgres");
+    const { default: postgres } = await import("postgres");
+    const { urlFor } = await import("@/test/helpers");
+    const holder = postgres(urlFor(leftover), { max: 1, onnotice: () => {} });
+    await holder`SELECT 1`;
+    let reports = await mods.jobs.recoverInterruptedJobs("tester", appId);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ jobId: null, type: "leftovers" });
+    expect(reports[0]!.decisions.join("\n")).toMatch(new RegExp(`could not drop it: .*a superuser`));
+    await holder.end();
+    reports = await mods.jobs.recoverInterruptedJobs("tester", appId);
+    expect(reports.map((r) => r.decisions).flat()).toEqual([expect.stringContaining(`dropped the staging database ${leftover}`)]);
+    expect(await mods.jobs.recoverInterruptedJobs("tester", appId)).toEqual([]);
+    const sql = adminSql();
+    const left = (await sql<{ n: string }[]>`SELECT datname AS n FROM pg_database WHERE datname = ANY(${[leftover, ...notOurs]}) ORDER BY 1`).map((r) => r.n);
+    await sql.end();
+    expect(left).toEqual([...notOurs].sort());
   });
 });
