@@ -145,6 +145,10 @@ describe("recovery finds leftover staging databases", () => {
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ jobId: null, type: "leftovers" });
     expect(reports[0]!.decisions.join("\n")).toMatch(new RegExp(`could not drop it: .*a superuser`));
+    const flags = adminSql();
+    const [{ allow }] = await flags<{ allow: boolean }[]>`SELECT datallowconn AS allow FROM pg_database WHERE datname = ${leftover}`;
+    await flags.end();
+    expect(allow).toBe(true); // a refused drop leaves the flag as it was
     await holder.end();
     reports = await mods.jobs.recoverInterruptedJobs("tester", appId);
     expect(reports.map((r) => r.decisions).flat()).toEqual([expect.stringContaining(`dropped the staging database ${leftover}`)]);

@@ -159,10 +159,15 @@ export async function dropDatabaseIfExists(target: TargetDb, name: string, opts:
         // advertises no role) nor another role's session. Then: refuse new connections, end the sessions
         // this role may end, and DROP without FORCE, which ends autovacuum workers itself.
         if (!opts.force || (e as { code?: string }).code !== "42501") throw e;
+        const allowed = (await databaseFlags(sql, [name])).get(name);
         await sql.unsafe(`ALTER DATABASE ${quoteIdent(name)} WITH ALLOW_CONNECTIONS false`);
         const { sessions } = await sessionsOn(sql, name);
         const foreign = sessions.filter((x) => !x.mayEnd);
-        if (foreign.length) throw cannotEndSessions(name, foreign, target.user, "; it was not dropped");
+        if (foreign.length) {
+          // Not dropped: it gets back the flag it had.
+          if (allowed) await sql.unsafe(`ALTER DATABASE ${quoteIdent(name)} WITH ALLOW_CONNECTIONS true`);
+          throw cannotEndSessions(name, foreign, target.user, "; it was not dropped");
+        }
         if (sessions.length) await sql`SELECT pg_terminate_backend(pid, 5000) FROM unnest(${sessions.map((x) => x.pid)}::int[]) AS pid`;
         await sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
       }
