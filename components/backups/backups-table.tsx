@@ -4,6 +4,7 @@ import { formatAge, formatBytes, formatDateTime, formatDuration } from "@/lib/fo
 import { manualRestoreCommand } from "@/lib/ops/restore-command";
 import { RollbackDialog } from "@/components/rollback/rollback-dialog";
 import { BackupRowActions } from "./backup-row-actions";
+import { RestoreBlockers } from "./restore-blockers";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 
@@ -75,6 +76,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; canOp
               <Td align="right" className="tabular-nums text-slate-700">{formatDuration(b.durationMs)}</Td>
               <Td>
                 <Badge tone={STATUS_TONE[b.status]}>{b.status}</Badge>
+                <RestoreBlockers blockers={b.restoreBlockers} />
               </Td>
               <Td className="text-xs text-slate-600">
                 <div>{b.verifiedAt ? `${formatAge(b.verifiedAt)} ago` : "—"}</div>
@@ -85,7 +87,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; canOp
                 {b.forRelease && <div className="text-slate-500">for {b.forRelease}</div>}
               </Td>
               <Td align="right" className="space-y-1">
-                {props.canAdmin && b.status === "ok" && (
+                {props.canAdmin && b.status === "ok" && !b.restoreBlockers?.length && (
                   <RollbackDialog app={app.slug} mode="restore" label="Restore database…" tone="neutral" size="sm" backupId={b.id} />
                 )}
                 {b.status !== "running" && (

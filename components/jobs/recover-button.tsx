@@ -4,7 +4,7 @@ import { useActionState } from "react";
 import { recoverAppAction } from "@/app/(dashboard)/apps/[app]/actions";
 import type { ActionResult } from "@/lib/actions/result";
 
-type R = ActionResult<{ reports: { jobId: number; decisions: string[]; error?: string }[] }> | null;
+type R = ActionResult<{ reports: { jobId: number | null; decisions: string[]; error?: string }[] }> | null;
 
 /** Reconciles this app's jobs whose process died (the same recovery that runs when the dashboard starts). */
 export function RecoverButton({ app }: { app: string }) {
@@ -17,9 +17,11 @@ export function RecoverButton({ app }: { app: string }) {
       </button>
       {state?.status === "ok" && (
         <ul className="text-xs text-slate-700">
-          {state.data.reports.length === 0 && <li>Nothing to recover: running jobs are alive.</li>}
-          {state.data.reports.map((r) => (
-            <li key={r.jobId}>#{r.jobId}: {r.error ?? r.decisions.join("; ")}</li>
+          {state.data.reports.length === 0 && <li>Nothing to recover: running jobs are alive and no leftover staging database was found.</li>}
+          {state.data.reports.map((r, i) => (
+            <li key={r.jobId ?? `leftovers-${i}`}>
+              {r.jobId === null ? "leftovers" : `#${r.jobId}`}: {r.error ?? r.decisions.join("; ")}
+            </li>
           ))}
         </ul>
       )}

@@ -242,6 +242,11 @@ export const backups = pgTable(
     identity: jsonb().$type<DbIdentity>(),
     /** Schema, owners, grants and row counts when taken (lib/ops/fidelity.ts): a restore is compared with it. */
     fingerprint: jsonb().$type<Fingerprint>(),
+    /**
+     * What the role Lifeboat restores as could not re-create from this dump (lib/ops/restorability.ts):
+     * [] restorable, null not checked (clones, older backups). A backup with blockers is refused by the plan.
+     */
+    restoreBlockers: jsonb().$type<{ kind: "extension"; name: string; version: string; reason: string; fix: string }[]>(),
     deletedAt: tstz(),
   },
   (t) => [

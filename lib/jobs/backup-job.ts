@@ -21,6 +21,7 @@ import { OpError } from "@/lib/ops/errors";
 import { storedFingerprint } from "@/lib/ops/fidelity";
 import { resolveInside } from "@/lib/ops/paths";
 import { readCurrentRelease } from "@/lib/ops/releases";
+import { describeBlockers, dumpPreflight } from "@/lib/ops/restorability";
 import { planRetention } from "@/lib/ops/retention";
 import { captureDbStats } from "@/lib/ops/server-backups";
 import { probeServer } from "@/lib/ops/server-info";
@@ -134,6 +135,11 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
     // The database's own properties (owner, locale, settings, ACL): nothing in a dump or a clone carries them.
     const identity = await captureIdentity(target, target.database);
     if (method === "dump") {
+      // Refused here (before pg_dump) when row-level security would cut the dump short; what this role
+      // could not re-create on restore is recorded on the backup, and the plan refuses it.
+      ctx.phase("checking");
+      const restoreBlockers = await dumpPreflight(target);
+      if (restoreBlockers.length) ctx.log(`WARNING: "${target.user}" could not restore this dump: ${describeBlockers(restoreBlockers)}`);
       const { result: r, fingerprint } = await withFingerprintedSnapshot(target, ctx, (snapshot) =>
         dumpDatabase({
           target,
@@ -155,6 +161,7 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
         durationMs: Date.now() - started,
         identity,
         fingerprint,
+        restoreBlockers,
       });
       ctx.log(`wrote ${name}: ${formatBytes(r.sizeBytes)}, verified, sha256 ${r.sha256.slice(0, 12)}…`);
     } else {
@@ -165,7 +172,8 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
       ctx.phase("fingerprinting");
       const fingerprint = storedFingerprint(await fingerprintDatabase(target, name, { rows: true }));
       // CREATE DATABASE … TEMPLATE is atomic: a clone that exists is complete, so it counts as verified.
-      await finishBackup(backupId, { status: "ok", sizeBytes: r.sizeBytes, verifiedAt: new Date(), durationMs: Date.now() - started, identity, fingerprint });
+      // A clone is restored with CREATE DATABASE … TEMPLATE: nothing is re-created, so nothing blocks it.
+      await finishBackup(backupId, { status: "ok", sizeBytes: r.sizeBytes, verifiedAt: new Date(), durationMs: Date.now() - started, identity, fingerprint, restoreBlockers: [] });
       ctx.log(`created database ${name}: ${formatBytes(r.sizeBytes)}`);
     }
   } catch (e) {

@@ -1,10 +1,13 @@
 import type { Job } from "@/lib/db/schema";
 import { recordAudit } from "@/lib/db/queries/audit";
-import { getAppById } from "@/lib/db/queries/apps";
-import { listJournal, listRunningJobs, markJournalReconciled, updateJob, type JobView } from "@/lib/db/queries/jobs";
+import { getAppById, getAppTarget, listAppsWithStatus } from "@/lib/db/queries/apps";
+import { listBackups } from "@/lib/db/queries/backups";
+import { getRunningJob, listJournal, listRunningJobs, markJournalReconciled, updateJob, type JobView } from "@/lib/db/queries/jobs";
 import type { JournalEntry } from "@/lib/ops/journal";
+import { reconcileLeftoverStaging } from "@/lib/ops/rollback-reconcile";
 import { recoverBackup } from "./backup-recovery";
 import { takeOverIfDead } from "./liveness";
+import { tryLockApp } from "./lock";
 import { recoverChange } from "./rollback-recovery";
 
 /**
@@ -23,9 +26,10 @@ const handlers: Partial<Record<Job["type"], RecoveryHandler>> = {
 };
 
 export interface RecoveryReport {
-  jobId: number;
+  /** null: not a job, but leftovers found on the app's server (see recoverLeftovers). */
+  jobId: number | null;
   app: string;
-  type: Job["type"];
+  type: Job["type"] | "leftovers";
   decisions: string[];
   error?: string;
 }
@@ -34,7 +38,11 @@ export interface RecoveryReport {
  * Finds jobs marked running that are proven dead (lib/jobs/liveness.ts: lease expired, lock free, owner gone
  * or fenced), takes each over (new epoch) and reconciles it. Jobs still alive are never touched.
  */
-export async function recoverInterruptedJobs(actor = "system (recovery)", onlyAppId?: number): Promise<RecoveryReport[]> {
+export async function recoverInterruptedJobs(
+  actor = "system (recovery)",
+  onlyAppId?: number,
+  opts: { leftovers?: boolean } = {},
+): Promise<RecoveryReport[]> {
   const reports: RecoveryReport[] = [];
   for (const job of await listRunningJobs()) {
     if (onlyAppId !== undefined && job.appId !== onlyAppId) continue;
@@ -66,6 +74,45 @@ export async function recoverInterruptedJobs(actor = "system (recovery)", onlyAp
       appSlug: report.app,
       action: "job.recover",
       params: { jobId: job.id, type: job.type, decisions: report.decisions },
+      result: report.error ? "error" : "ok",
+      message: report.error ?? report.decisions.join("; "),
+      durationMs: null,
+    });
+    reports.push(report);
+  }
+  if (opts.leftovers ?? true) reports.push(...(await recoverLeftovers(actor, onlyAppId)));
+  return reports;
+}
+
+/**
+ * Staging databases no job accounts for (a failed run whose own drop was refused, a journal that is gone):
+ * looked for on each app's server while holding the app's lock with no job queued or running, so nothing
+ * is building or swapping one. Reports only apps where something was found (or the look failed).
+ */
+async function recoverLeftovers(actor: string, onlyAppId?: number): Promise<RecoveryReport[]> {
+  const reports: RecoveryReport[] = [];
+  const ids = onlyAppId !== undefined ? [onlyAppId] : (await listAppsWithStatus()).map((a) => a.id);
+  for (const appId of ids) {
+    const lock = await tryLockApp(appId);
+    if (!lock) continue;
+    const app = await getAppById(appId);
+    const report: RecoveryReport = { jobId: null, app: app?.slug ?? String(appId), type: "leftovers", decisions: [] };
+    try {
+      if (!app || (await getRunningJob(appId))) continue;
+      const target = await getAppTarget(appId);
+      const recorded = new Set((await listBackups(appId)).filter((b) => b.method === "clone").map((b) => b.name));
+      report.decisions = (await reconcileLeftoverStaging(target, { recordedBackups: recorded, waitMs: 5000 })).decisions;
+    } catch (e) {
+      report.error = `could not look for leftover staging databases: ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      await lock.release();
+    }
+    if (report.decisions.length === 0 && !report.error) continue;
+    await recordAudit({
+      actor,
+      appSlug: report.app,
+      action: "job.recover",
+      params: { leftovers: true, decisions: report.decisions },
       result: report.error ? "error" : "ok",
       message: report.error ?? report.decisions.join("; "),
       durationMs: null,

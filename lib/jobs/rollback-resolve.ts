@@ -8,6 +8,7 @@ import { parseChangeRecord } from "@/lib/ops/change-record";
 import { OpError } from "@/lib/ops/errors";
 import { resolveInside } from "@/lib/ops/paths";
 import { assertSwitchable, listReleases, readCurrentRelease } from "@/lib/ops/releases";
+import { assertNoRestoreBlockers } from "@/lib/ops/restorability";
 import { defaultRollbackTarget, type RollbackKind } from "@/lib/ops/rollback-plan";
 import { assertDumpRestorable } from "./backup-integrity";
 import { leaseExpired } from "./job-status";
@@ -174,6 +175,7 @@ async function requireRestorableBackup(app: AppView, backupId: number): Promise<
   const backup = await getBackup(app.id, backupId);
   if (!backup) throw new OpError("not_found", `Backup #${backupId} is not a backup of ${app.slug}. Pick one from the app's backups list.`);
   assertDumpRestorable(backup);
+  assertNoRestoreBlockers(backup);
   if (backup.status !== "ok") throw new OpError("not_restorable", `${backup.name} is ${backup.status}; only completed backups can be restored.`);
   if (backup.method === "clone") {
     const target = await getAppTarget(app.id);

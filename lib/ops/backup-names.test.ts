@@ -4,6 +4,7 @@ import {
   dumpFileName,
   isBackupOf,
   isDumpFileName,
+  isStagingOf,
   preRollbackDbName,
   stagingDbName,
   timestampedDbName,
@@ -173,5 +174,20 @@ describe("isBackupOf", () => {
     const full = `${db}_backup_20260110_103045`; // 68 bytes: PostgreSQL kept the first 63
     expect(isBackupOf(db, full.slice(0, 63))).toBe(true);
     expect(isBackupOf(db, full.slice(0, 60))).toBe(false); // not 63 bytes: not a truncation
+  });
+});
+
+describe("isStagingOf", () => {
+  const now = new Date("2026-12-02T01:02:03Z");
+  it("recognises the staging names this system makes, long ones included, and nothing else", () => {
+    const long = "a".repeat(50);
+    expect(isStagingOf("shop", timestampedDbName("shop", "staging", now))).toBe(true);
+    expect(isStagingOf("shop", timestampedDbName("shop", "staging", now, 3))).toBe(true);
+    expect(isStagingOf(long, timestampedDbName(long, "staging", now))).toBe(true);
+    expect(isStagingOf("a".repeat(49) + "b", timestampedDbName(long, "staging", now))).toBe(false);
+    expect(isStagingOf("shop", timestampedDbName("shop", "backup", now))).toBe(false);
+    expect(isStagingOf("shop", "shop_staging_copy")).toBe(false);
+    expect(isStagingOf("shop", "shop")).toBe(false);
+    expect(isStagingOf("sho", timestampedDbName("shop", "staging", now))).toBe(false);
   });
 });

@@ -135,6 +135,17 @@ export function isBackupOf(db: string, name: string): boolean {
   return false;
 }
 
+/**
+ * Is `name` a staging copy of `db` this system could have made (`<db>_staging_…` or its shortened-with-hash
+ * form: see timestampedDbName)? Never true for `db` itself.
+ */
+export function isStagingOf(db: string, name: string): boolean {
+  if (!isValidDbName(db) || !isValidDbName(name) || name === db) return false;
+  if (name.startsWith(`${db}_`) && new RegExp(`^staging_${TIMESTAMP}$`).test(name.slice(db.length + 1))) return true;
+  const hashed = name.match(new RegExp(`^([a-z0-9_]+)_([0-9a-f]{${HASH_CHARS}})_staging_${TIMESTAMP}$`));
+  return !!hashed && hashed[2] === nameHash(db) && db.startsWith(hashed[1]!);
+}
+
 function printable(s: unknown): string {
   if (typeof s !== "string") return "(not text)";
   const shown = JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);

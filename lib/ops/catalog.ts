@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { OpError } from "./errors";
 import { assertDbName, quoteIdent } from "./identifiers";
 import { connectionError } from "./server-info";
 import { MAINTENANCE_DB, withMaintenance, type TargetDb } from "./target";
@@ -15,6 +16,10 @@ export interface Session {
   applicationName: string | null;
   user: string | null;
   state: string | null;
+  /** Whether Lifeboat's role may pg_terminate_backend it (see sessionsOn). */
+  mayEnd: boolean;
+  /** The session belongs to a superuser (only a superuser may end it). */
+  superuser: boolean;
 }
 
 /** datallowconn of each of `names` that exists (absent from the map: no such database). */
@@ -43,17 +48,54 @@ export async function databaseSizesOn(sql: Sql, names: string[]): Promise<Map<st
   return out;
 }
 
+// Which sessions a role may end, as pg_terminate_backend decides (PostgreSQL 15, signalfuncs.c): a
+// superuser any; anyone else only sessions of a role whose privileges it has (USAGE: member with INHERIT),
+// or of any non-superuser role with pg_signal_backend — never a superuser's session, never a process
+// that advertises no role.
+function mayEnd(sql: Sql) {
+  return sql`(s.usesysid IS NOT NULL AND (
+    coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false)
+    OR (NOT coalesce((SELECT rolsuper FROM pg_roles r WHERE r.oid = s.usesysid), false)
+        AND (pg_has_role(s.usesysid, 'USAGE') OR pg_has_role('pg_signal_backend', 'USAGE')))))`;
+}
+
 /**
- * Other sessions connected to `db`: not ours, not autovacuum workers (CREATE/DROP/RENAME end those
- * themselves, and a non-superuser cannot). A role without pg_read_all_stats sees NULL backend_type for
- * other roles' sessions, so IS DISTINCT FROM keeps those in the count (POSTGRES-SAFETY: beyond contents).
+ * Other sessions connected to `db` that stand in the way: not ours, and not the server's own processes.
+ * A role without pg_read_all_stats sees NULL backend_type (and query, state, application_name) for other
+ * roles' sessions, so autovacuum workers are also recognised by advertising no role (usesysid NULL):
+ * CREATE/DROP/RENAME DATABASE end autovacuum workers in that database themselves, and a non-superuser
+ * may not (POSTGRES-SAFETY: beyond contents). Each session says whether this role may end it.
  */
 export async function sessionsOn(sql: Sql, db: string): Promise<Session[]> {
   return sql<Session[]>`
-    SELECT pid, application_name AS "applicationName", usename AS "user", state
-    FROM pg_stat_activity
-    WHERE datname = ${db} AND pid <> pg_backend_pid() AND backend_type IS DISTINCT FROM 'autovacuum worker'
-    ORDER BY pid`;
+    SELECT s.pid, s.application_name AS "applicationName", s.usename AS "user", s.state, ${mayEnd(sql)} AS "mayEnd",
+           coalesce((SELECT rolsuper FROM pg_roles r WHERE r.oid = s.usesysid), false) AS superuser
+    FROM pg_stat_activity s
+    WHERE s.datname = ${db} AND s.pid <> pg_backend_pid()
+      AND s.backend_type IS DISTINCT FROM 'autovacuum worker' AND s.usesysid IS NOT NULL
+    ORDER BY s.pid`;
+}
+
+/**
+ * The operator's message for sessions this role may not end: who holds them and the two ways out (stop
+ * that client, or give the role the right to end them).
+ */
+export function cannotEndSessions(db: string, sessions: Session[], role: string, tail = ""): OpError {
+  const who = sessions.map((s) => `pid ${s.pid}${s.user ? ` (${s.user}${s.superuser ? ", a superuser" : ""})` : ""}`).join(", ");
+  const su = sessions.some((s) => s.superuser);
+  const fix = su
+    ? `Close those sessions (or end them as a superuser: SELECT pg_terminate_backend(pid)) and try again`
+    : `Close those sessions, or as a superuser run GRANT pg_signal_backend TO ${displayIdent(role)}; then try again`;
+  return new OpError(
+    "not_allowed",
+    `${sessions.length} session${sessions.length === 1 ? "" : "s"} on "${db}" belong${sessions.length === 1 ? "s" : ""} to a role that "${role}" may not end: ${who}${tail}. ${fix}.`,
+    { sessions: sessions.length },
+  );
+}
+
+/** A role name as SQL for the operator to paste: double-quoted, quotes doubled (display only, never run). */
+export function displayIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /**
@@ -83,12 +125,13 @@ export async function sessionsNamed(sql: Sql, appName: string): Promise<number[]
 /**
  * Ends the sessions named `appName` that wait on a lock: a backend queued on a lock notices that its client
  * died only once the lock is granted, which may be never, and until then it writes nothing. Only for a dead
- * job's own pg_dump sessions (the app's role may end its own sessions).
+ * job's own pg_dump sessions (the app's role may end its own sessions; only those it may end are tried).
  */
 export async function endLockWaitersNamed(sql: Sql, appName: string): Promise<number[]> {
   const rows = await sql<{ pid: number }[]>`
-    SELECT pid FROM pg_stat_activity
-    WHERE application_name = ${appName} AND wait_event_type = 'Lock' AND pid <> pg_backend_pid() ORDER BY pid`;
+    SELECT s.pid FROM pg_stat_activity s
+    WHERE s.application_name = ${appName} AND s.wait_event_type = 'Lock' AND s.pid <> pg_backend_pid() AND ${mayEnd(sql)}
+    ORDER BY s.pid`;
   for (const r of rows) await sql`SELECT pg_terminate_backend(${r.pid}, 5000)`;
   return rows.map((r) => r.pid);
 }

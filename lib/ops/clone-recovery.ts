@@ -83,7 +83,7 @@ export async function reconcileClone(
 export async function dropLeftoverStaging(
   target: TargetDb,
   name: string,
-  opts: { recordedBackups: ReadonlySet<string>; waitMs?: number },
+  opts: { recordedBackups: ReadonlySet<string>; waitMs?: number; origin?: string },
 ): Promise<string | null> {
   assertDbName(name);
   const wait = await waitUntilGone(target, (sql) => createDatabaseBackends(sql, name), { timeoutMs: opts.waitMs ?? CREATE_DATABASE_WAIT_MS });
@@ -101,5 +101,5 @@ export async function dropLeftoverStaging(
             : null;
   if (why) return `kept the database ${name}: ${why}`;
   await dropDatabaseIfExists(target, name, { force: true });
-  return `dropped the staging database ${name} (a copy this job made that never became live)`;
+  return `dropped the staging database ${name} (${opts.origin ?? "a copy this job made that never became live"})`;
 }

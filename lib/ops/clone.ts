@@ -1,6 +1,6 @@
 import type postgres from "postgres";
 import { z } from "zod";
-import { databaseFlags, databaseSizesOn, sessionsOn as catalogSessions, type Session } from "./catalog";
+import { cannotEndSessions, databaseFlags, databaseSizesOn, displayIdent, sessionsOn as catalogSessions, type Session } from "./catalog";
 import type { OpContext } from "./context";
 import { OpError } from "./errors";
 import { assertDbName, quoteIdent } from "./identifiers";
@@ -90,7 +90,7 @@ export async function cloneDatabase(opts: CloneOptions): Promise<{ sizeBytes: nu
           ctx.log(`"${source}" was already refusing new connections before this clone; it is left that way.`);
         }
         // Disallow first, then terminate: a pool reconnects in the gap otherwise (POSTGRES-SAFETY: sessions).
-        await endAllSessions(sql, source, timeoutMs, ctx);
+        await endAllSessions(sql, target, source, timeoutMs, ctx);
       }
       await cloneSteps.creating(ctx, { source, cloneName, backendPid: facts.pid });
       ctx.phase("cloning");
@@ -152,8 +152,27 @@ export async function dropDatabaseIfExists(target: TargetDb, name: string, opts:
   return withMaint(target, async (sql) => {
     if (!(await databaseFlags(sql, [name])).has(name)) return false;
     try {
-      await sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${opts.force ? " WITH (FORCE)" : ""}`);
+      try {
+        await sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${opts.force ? " WITH (FORCE)" : ""}`);
+      } catch (e) {
+        // WITH (FORCE) ends every session or none: a non-superuser may not end an autovacuum worker (it
+        // advertises no role) nor another role's session. Then: refuse new connections, end the sessions
+        // this role may end, and DROP without FORCE, which ends autovacuum workers itself.
+        if (!opts.force || (e as { code?: string }).code !== "42501") throw e;
+        const allowed = (await databaseFlags(sql, [name])).get(name);
+        await sql.unsafe(`ALTER DATABASE ${quoteIdent(name)} WITH ALLOW_CONNECTIONS false`);
+        const { sessions } = await sessionsOn(sql, name);
+        const foreign = sessions.filter((x) => !x.mayEnd);
+        if (foreign.length) {
+          // Not dropped: it gets back the flag it had.
+          if (allowed) await sql.unsafe(`ALTER DATABASE ${quoteIdent(name)} WITH ALLOW_CONNECTIONS true`);
+          throw cannotEndSessions(name, foreign, target.user, "; it was not dropped");
+        }
+        if (sessions.length) await sql`SELECT pg_terminate_backend(pid, 5000) FROM unnest(${sessions.map((x) => x.pid)}::int[]) AS pid`;
+        await sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+      }
     } catch (e) {
+      if (e instanceof OpError) throw e;
       const err = e as { code?: string; message?: string };
       if (err.code === "55006") {
         const n = (await sessionsOn(sql, name)).count;
@@ -187,11 +206,14 @@ async function sessionsOn(sql: postgres.Sql, db: string): Promise<{ count: numbe
 }
 
 /** Terminates every other session on `db` and waits until none remain (connections are already refused). */
-async function endAllSessions(sql: postgres.Sql, db: string, timeoutMs: number, ctx: OpContext): Promise<void> {
+async function endAllSessions(sql: postgres.Sql, target: TargetDb, db: string, timeoutMs: number, ctx: OpContext): Promise<void> {
   const deadline = Date.now() + timeoutMs + 2000;
   for (;;) {
     const { count, sessions } = await sessionsOn(sql, db);
     if (count === 0) return;
+    // Only sessions this role may end are signalled: trying the others fails the whole statement.
+    const foreign = sessions.filter((s) => !s.mayEnd);
+    if (foreign.length && Date.now() > deadline) throw cannotEndSessions(db, foreign, target.user, "; nothing was cloned");
     if (Date.now() > deadline) {
       throw new OpError(
         "db_busy",
@@ -199,10 +221,11 @@ async function endAllSessions(sql: postgres.Sql, db: string, timeoutMs: number, 
         { sessions: count },
       );
     }
-    ctx.log(`ending ${count} session${count === 1 ? "" : "s"} on ${db}: ${sessions.map((s) => `${s.pid}${s.applicationName ? ` (${s.applicationName})` : ""}`).join(", ")}`);
+    const ours = sessions.filter((s) => s.mayEnd);
+    if (ours.length) ctx.log(`ending ${ours.length} session${ours.length === 1 ? "" : "s"} on ${db}: ${ours.map((s) => `${s.pid}${s.applicationName ? ` (${s.applicationName})` : ""}`).join(", ")}`);
     try {
       // With a timeout, pg_terminate_backend waits for the process to exit (false + WARNING if it does not).
-      await sql`SELECT pg_terminate_backend(pid, ${timeoutMs}::bigint) FROM unnest(${sessions.map((s) => s.pid)}::int[]) AS pid`;
+      if (ours.length) await sql`SELECT pg_terminate_backend(pid, ${timeoutMs}::bigint) FROM unnest(${ours.map((s) => s.pid)}::int[]) AS pid`;
     } catch (e) {
       const err = e as { code?: string; message?: string };
       if (err.code === "42501") {
@@ -336,9 +359,4 @@ function cloneExists(name: string): OpError {
 
 function dbMissing(target: TargetDb, db: string): OpError {
   return new OpError("db_missing", `database "${db}" does not exist on ${target.host}:${target.port}: check the database name.`);
-}
-
-/** A role name as SQL for the operator to paste: double-quoted, quotes doubled (display only, never run). */
-function displayIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

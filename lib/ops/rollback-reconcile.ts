@@ -1,4 +1,6 @@
 import { startApp, type AppControl } from "./app-control";
+import { isStagingOf } from "./backup-names";
+import { allDatabases, withCatalog } from "./catalog";
 import { dropLeftoverStaging } from "./clone-recovery";
 import type { OpContext } from "./context";
 import type { JournalEntry } from "./journal";
@@ -30,6 +32,29 @@ export async function reconcileStaging(
   for (const name of names) {
     const decision = await dropLeftoverStaging(opts.target, name, { recordedBackups: opts.recordedBackups, waitMs: opts.waitMs });
     if (decision) decisions.push(decision);
+  }
+  return { decisions };
+}
+
+/**
+ * Staging copies no job accounts for: databases named like a staging copy of the live database
+ * (`<db>_staging_…`) left by a run that failed and could not drop its own (its drop was refused), or whose
+ * journal is gone. The caller guarantees that no job of this app runs (it holds the app's lock), so none of
+ * them is being built or swapped; each is dropped only when provably a staging copy (dropLeftoverStaging).
+ */
+export async function reconcileLeftoverStaging(
+  target: TargetDb,
+  opts: { recordedBackups: ReadonlySet<string>; waitMs?: number },
+): Promise<{ decisions: string[] }> {
+  const names = (await withCatalog(target, allDatabases)).map((d) => d.name).filter((n) => isStagingOf(target.database, n));
+  const decisions: string[] = [];
+  for (const name of names.sort()) {
+    try {
+      const decision = await dropLeftoverStaging(target, name, { ...opts, origin: "left behind by an earlier run; no job of this app is running" });
+      if (decision) decisions.push(decision);
+    } catch (e) {
+      decisions.push(`found the leftover staging database ${name} but could not drop it: ${(e as Error).message}`);
+    }
   }
   return { decisions };
 }

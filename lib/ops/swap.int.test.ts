@@ -173,6 +173,7 @@ describe("swapDatabases", () => {
       live: n.live,
       staging: n.staging,
       preRollbackName: n.pre,
+      terminateTimeoutMs: 500,
       ctx: ctx(),
     }).catch((e) => e);
     expect(err).toMatchObject({ code: "not_allowed", message: expect.stringContaining("nothing was renamed") });

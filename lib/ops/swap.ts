@@ -1,6 +1,6 @@
 import type postgres from "postgres";
 import { z } from "zod";
-import { allowsConnections, databaseFlags, sessionsOn, withCatalog } from "./catalog";
+import { allowsConnections, cannotEndSessions, databaseFlags, sessionsOn, withCatalog } from "./catalog";
 import { allowConnections } from "./clone";
 import type { OpContext } from "./context";
 import { OpError } from "./errors";
@@ -84,8 +84,8 @@ export async function swapDatabases(opts: SwapOptions): Promise<SwapResult> {
       await alter(sql, target, `ALTER DATABASE ${quoteIdent(staging)} WITH ALLOW_CONNECTIONS false`, staging);
       await alter(sql, target, `ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS false`, live);
       lockedOutAt = Date.now();
-      terminated = await endSessions(sql, live, timeoutMs, ctx);
-      await endSessions(sql, staging, timeoutMs, ctx);
+      terminated = await endSessions(sql, target.user, live, timeoutMs, ctx);
+      await endSessions(sql, target.user, staging, timeoutMs, ctx);
       await swapSteps.rename(ctx, { live, staging, preRollbackName: pre });
       await sql.begin(async (tx) => {
         // A session holding a lock on either database (a clone of it in progress, an open COMMENT ON) would
@@ -149,12 +149,16 @@ export function swapStateOf(flags: Map<string, boolean>, live: string, staging: 
  * signal is sent; its variant with a timeout waits in 100 ms sleeps, which would be most of the downtime.
  * Returns how many sessions were ended.
  */
-async function endSessions(sql: postgres.Sql, db: string, timeoutMs: number, ctx: OpContext): Promise<number> {
+async function endSessions(sql: postgres.Sql, role: string, db: string, timeoutMs: number, ctx: OpContext): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   const signalled = new Map<number, number>();
   for (;;) {
     const sessions = await sessionsOn(sql, db);
     if (sessions.length === 0) return signalled.size;
+    // Sessions this role may not end are never signalled (that would fail the statement): they may still
+    // close by themselves before the deadline; if not, the message names them and the fix.
+    const foreign = sessions.filter((s) => !s.mayEnd);
+    if (foreign.length && Date.now() > deadline) throw cannotEndSessions(db, foreign, role, "; nothing was renamed");
     if (Date.now() > deadline) {
       throw new OpError(
         "db_busy",
@@ -164,7 +168,7 @@ async function endSessions(sql: postgres.Sql, db: string, timeoutMs: number, ctx
       );
     }
     // Signal new sessions at once, and again every second those that have not gone.
-    const due = sessions.filter((s) => Date.now() - (signalled.get(s.pid) ?? 0) > 1000);
+    const due = sessions.filter((s) => s.mayEnd && Date.now() - (signalled.get(s.pid) ?? 0) > 1000);
     if (due.length) {
       ctx.log(`ending ${due.length} session${due.length === 1 ? "" : "s"} on ${db}: ${due.map((s) => `${s.pid}${s.applicationName ? ` (${s.applicationName})` : ""}`).join(", ")}`);
       try {

@@ -100,8 +100,11 @@ const deleteBackupCommand: CliCommand = async (args) => {
 const recover: CliCommand = async (args) => {
   parseCommand(backupSpecs.recover, args);
   const reports = await recoverInterruptedJobs(cliActor());
-  if (reports.length === 0) console.log("Nothing to recover: no interrupted jobs.");
-  for (const r of reports) console.log(`job #${r.jobId} (${r.app}, ${r.type}): ${r.error ? `ERROR ${r.error}` : r.decisions.join("; ")}`);
+  if (reports.length === 0) console.log("Nothing to recover: no interrupted jobs, no leftover staging databases.");
+  for (const r of reports) {
+    const what = r.jobId === null ? `leftovers (${r.app})` : `job #${r.jobId} (${r.app}, ${r.type})`;
+    console.log(`${what}: ${r.error ? `ERROR ${r.error}` : r.decisions.join("; ")}`);
+  }
   return reports.some((r) => r.error) ? 1 : 0;
 };
 

@@ -34,6 +34,7 @@ const backupColumns = {
   error: backups.error,
   jobId: backups.jobId,
   stats: backups.stats,
+  restoreBlockers: backups.restoreBlockers,
 };
 
 export async function listBackups(appId: number): Promise<BackupView[]> {
@@ -85,7 +86,7 @@ export async function insertBackup(values: {
 
 export async function finishBackup(
   id: number,
-  values: Partial<Pick<Backup, "status" | "sizeBytes" | "sha256" | "verifiedAt" | "error" | "durationMs" | "identity" | "fingerprint">>,
+  values: Partial<Pick<Backup, "status" | "sizeBytes" | "sha256" | "verifiedAt" | "error" | "durationMs" | "identity" | "fingerprint" | "restoreBlockers">>,
 ): Promise<void> {
   const now = new Date();
   await getDb()
