@@ -243,7 +243,8 @@ export async function getDefaultRollbackBackup(
   appId: number,
   opts: { successorRelease: string | null; targetRelease: string },
 ): Promise<BackupView | undefined> {
-  const ok = and(live(appId), eq(backups.status, "ok"));
+  // A backup this role could not restore (lib/ops/restorability.ts) is never the default.
+  const ok = and(live(appId), eq(backups.status, "ok"), sql`coalesce(jsonb_array_length(${backups.restoreBlockers}), 0) = 0`);
   if (opts.successorRelease) {
     const [row] = await getDb()
       .select(backupColumns)
