@@ -32,51 +32,82 @@ export async function withFingerprintedSnapshot<T>(
 ): Promise<{ result: T; fingerprint: Fingerprint | null }> {
   assertDbName(target.database);
   const sql = connectTarget(target, target.database);
-  let done: { result: T; fingerprint: Fingerprint | null } | null = null;
-  let dumping = false;
+  // Set inside the transaction; read after it (a holder: the compiler cannot see the callback assign them).
+  const st: { dumping: Promise<T> | null; reading: Promise<Fingerprint | null> | null } = { dumping: null, reading: null };
+  let pid = 0;
+  // A reserved connection with BEGIN/COMMIT written by hand rather than sql.begin(): after a failure nothing
+  // more is written to it (postgres.js crashes on a COMMIT or ROLLBACK queued just as the server ends the
+  // session: "Cannot read properties of null (reading 'write')"), it is only closed.
+  const tx = (async (): Promise<Fingerprint | null> => {
+    const conn = await sql.reserve();
+    await conn`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`;
+    // pg_dump turns row security off and fails rather than dump only the visible rows: so does the count.
+    await conn`SET LOCAL row_security = off`;
+    // A backend waiting for a lock notices its client is gone only if asked to check (PostgreSQL 14+).
+    await conn`SELECT set_config(name, '1s', true) FROM pg_settings WHERE name = 'client_connection_check_interval'`;
+    const [row] = await conn<{ snapshot: string; pid: number }[]>`SELECT pg_export_snapshot() AS snapshot, pg_backend_pid() AS pid`;
+    pid = row!.pid;
+    // pg_dump starts at once; the fingerprint is read beside it, in the same snapshot (its definitions,
+    // like pg_dump's, come from the catalogs as they are now). Both wait alike for a table someone holds
+    // locked; reading costs a scan, not the dump's time.
+    const dumping = (st.dumping = dump(row!.snapshot));
+    let readError: Error | null = null;
+    const reading = (st.reading = (async (): Promise<Fingerprint | null> => {
+      const schema = storedFingerprint(await takeFingerprint(conn, { rows: false }));
+      return { ...schema, ...(await countRows(conn)) };
+    })().catch((e: Error) => {
+      readError = e;
+      return null;
+    }));
+    // Marked handled here; the caller awaits st.dumping itself.
+    const failed = dumping.then(
+      () => null,
+      () => stopReading(target, pid, reading),
+    );
+    const fingerprint = await reading;
+    await failed;
+    if (readError) throw readError;
+    // pg_dump has imported the snapshot long since: the read-only transaction can end.
+    await conn`COMMIT`;
+    conn.release();
+    return fingerprint;
+  })();
   try {
-    await sql.begin("isolation level repeatable read read only", async (tx) => {
-      // pg_dump turns row security off and fails rather than dump only the visible rows: so does the count.
-      await tx`SET LOCAL row_security = off`;
-      // A backend waiting for a lock notices its client is gone only if asked to check (PostgreSQL 14+).
-      await tx`SELECT set_config(name, '1s', true) FROM pg_settings WHERE name = 'client_connection_check_interval'`;
-      const [{ snapshot } = { snapshot: "" }] = await tx<{ snapshot: string }[]>`SELECT pg_export_snapshot() AS snapshot`;
-      dumping = true;
-      // pg_dump starts at once; the fingerprint is read beside it, in the same snapshot (its definitions,
-      // like pg_dump's, come from the catalogs as they are now). Both wait alike for a table someone holds
-      // locked; reading it costs a scan, not the dump's time. A fingerprint that cannot be read leaves the
-      // backup without one (said in the log), never without the dump.
-      const [result, fingerprint] = await Promise.all([
-        // A failed or cancelled dump must not wait for the fingerprint (it may be waiting for a lock):
-        // closing the connection ends the wait; the server notices within a second (below).
-        dump(snapshot).catch(async (e: unknown) => {
-          await sql.end({ timeout: 0 }).catch(() => {});
-          throw e;
-        }),
-        (async (): Promise<Fingerprint | null> => {
-          const schema = storedFingerprint(await takeFingerprint(tx, { rows: false }));
-          return { ...schema, ...(await countRows(tx)) };
-        })().catch((e: Error) => {
-          ctx.log(`could not read the fingerprint (${e.message}); a restore of this backup will check tables and row counts only`);
-          return null;
-        }),
-      ]);
-      if (fingerprint) {
-        const rows = Object.values(fingerprint.rows ?? {}).reduce((a, b) => a + b, 0);
-        ctx.log(`fingerprint: ${Object.keys(fingerprint.objects).length} schema objects, ${Object.keys(fingerprint.rows ?? {}).length} tables, ${rows.toLocaleString("en-US")} rows (the dump's own snapshot)`);
-      }
-      done = { result, fingerprint };
+    let txError: unknown = null;
+    const fingerprint = await tx.catch((e: unknown) => {
+      txError = e;
+      return null;
     });
-  } catch (e) {
-    // pg_dump imported the snapshot at its start: once it has finished, losing the (read-only) exporting
-    // session costs nothing.
-    if (done) return done;
-    if (dumping) throw e;
-    throw connectionError(e, target, target.database);
+    if (!st.dumping) throw connectionError(txError, target, target.database);
+    // A failed dump is the answer; a failed fingerprint session is not: pg_dump imported the snapshot when it
+    // started, and losing the read-only exporting session afterwards costs only the fingerprint.
+    const result = await st.dumping;
+    if (fingerprint) {
+      const rows = Object.values(fingerprint.rows ?? {}).reduce((a, b) => a + b, 0);
+      ctx.log(`fingerprint: ${Object.keys(fingerprint.objects).length} schema objects, ${Object.keys(fingerprint.rows ?? {}).length} tables, ${rows.toLocaleString("en-US")} rows (the dump's own snapshot)`);
+    } else if (txError) {
+      ctx.log(`could not read the fingerprint (${(txError as Error).message}); a restore of this backup will check tables and row counts only`);
+    }
+    return { result, fingerprint };
   } finally {
     await sql.end({ timeout: 5 }).catch(() => {});
   }
-  return done!;
+}
+
+/**
+ * After a failed dump the fingerprint must not hold the job up (it may wait for a lock someone holds):
+ * its statements are cancelled from the maintenance database until it gives up, the session ended if not.
+ */
+async function stopReading(target: TargetDb, pid: number, reading: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void reading.finally(() => (settled = true));
+  await withMaintenance(target, async (sql) => {
+    for (let i = 0; i < 50 && !settled; i++) {
+      await sql`SELECT pg_cancel_backend(${pid})`;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (!settled) await sql`SELECT pg_terminate_backend(${pid})`;
+  }).catch(() => {});
 }
 
 /** The fingerprint of a database nobody writes to (a clone just made, a staging copy). */
@@ -84,10 +115,14 @@ export async function fingerprintDatabase(target: TargetDb, db: string, opts: { 
   assertDbName(db);
   const sql = connectTarget(target, db);
   try {
-    return await sql.begin("isolation level repeatable read read only", async (tx) => {
-      await tx`SET LOCAL row_security = off`;
-      return takeFingerprint(tx, opts);
-    });
+    // BEGIN/COMMIT by hand, nothing written after a failure (see withFingerprintedSnapshot).
+    const conn = await sql.reserve();
+    await conn`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`;
+    await conn`SET LOCAL row_security = off`;
+    const print = await takeFingerprint(conn, opts);
+    await conn`COMMIT`;
+    conn.release();
+    return print;
   } catch (e) {
     throw connectionError(e, target, db);
   } finally {

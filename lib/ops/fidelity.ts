@@ -140,7 +140,7 @@ SELECT n.nspname || '.' || c.relname AS name, format('%I.%I', n.nspname, c.relna
  * The fingerprint of the database `sql` is connected to, read in the caller's transaction (a backup takes
  * it inside the snapshot pg_dump uses, so the counts are those of the dump). `rows: false` skips counting.
  */
-export async function takeFingerprint(sql: postgres.TransactionSql, opts: { rows: boolean }): Promise<FingerprintWithText> {
+export async function takeFingerprint(sql: Reader, opts: { rows: boolean }): Promise<FingerprintWithText> {
   // Deparsed definitions and regprocedure/format_type depend on search_path: print every name qualified.
   // So do constants in partition bounds and defaults (TimeZone, DateStyle…): fixed for both sides.
   await sql`SET LOCAL search_path = pg_catalog`;
@@ -168,29 +168,43 @@ export async function takeFingerprint(sql: postgres.TransactionSql, opts: { rows
   return { version: 1, objects, owners, acls, ownership, triggers, ...counted, matviews: tables.filter((t) => t.matview).map((t) => t.name), text };
 }
 
+/** A connection inside a transaction: a reserved one with BEGIN written by hand, or sql.begin()'s. */
+type Reader = postgres.Sql | postgres.TransactionSql;
+
 type Table = { name: string; quoted: string; matview: boolean; populated: boolean };
 
 /** Exact row counts of every table and materialized view, and the number of large objects, in `sql`'s transaction. */
 export async function countRows(
-  sql: postgres.TransactionSql,
+  sql: Reader,
   tables?: Table[],
 ): Promise<Pick<Fingerprint, "rows" | "uncounted" | "largeObjects">> {
   const list = tables ?? (await sql.unsafe<Table[]>(TABLES_SQL));
+  // A table this role may not read in full — no SELECT, or row security that applies to it (forced, or
+  // another owner's) without BYPASSRLS — is left uncounted, on both sides alike. Decided up front rather
+  // than by catching errors: a savepoint's rollback written after the server ended the session crashes
+  // postgres.js (null socket) instead of failing the query.
+  const readable = new Set(
+    (
+      await sql.unsafe<{ name: string }[]>(`
+        SELECT n.nspname || '.' || c.relname AS name
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, pg_roles me
+         WHERE me.rolname = current_user AND c.relkind IN ('r', 'm') AND ${USER_NS}
+           AND has_table_privilege(c.oid, 'SELECT')
+           AND (me.rolsuper OR me.rolbypassrls OR NOT c.relrowsecurity
+                OR (NOT c.relforcerowsecurity AND pg_has_role(c.relowner, 'USAGE')))`)
+    ).map((r) => r.name),
+  );
   const rows: Record<string, number> = {};
   const uncounted: string[] = [];
   for (const t of list) {
     if (!t.populated) continue;
-    // t.quoted was quoted by the server (format('%I.%I')). A table this role may not read in full (no
-    // SELECT, or forced row security without BYPASSRLS) is left uncounted, on both sides alike.
-    const n = await sql
-      .savepoint((sp) => sp.unsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM ${t.quoted}`))
-      .then(([r]) => Number(r!.n))
-      .catch((e: { code?: string }) => {
-        if (e.code === "42501") return null;
-        throw e;
-      });
-    if (n !== null) rows[t.name] = n;
-    else uncounted.push(t.name);
+    if (!readable.has(t.name)) {
+      uncounted.push(t.name);
+      continue;
+    }
+    // t.quoted was quoted by the server (format('%I.%I')).
+    const [r] = await sql.unsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM ${t.quoted}`);
+    rows[t.name] = Number(r!.n);
   }
   const [lo] = await sql.unsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM pg_largeobject_metadata`);
   return { rows, uncounted, largeObjects: Number(lo!.n) };
