@@ -5,6 +5,8 @@ import { listAppsWithStatus } from "@/lib/db/queries/apps";
 import { formatAge, formatBytes } from "@/lib/format";
 import { Badge } from "@/components/ui/badge";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { LiveRefresh } from "@/components/live/live-refresh";
 
 export const dynamic = "force-dynamic";
 
@@ -14,6 +16,7 @@ export default async function AppsPage() {
   const now = Date.now();
   return (
     <div className="space-y-5">
+      <LiveRefresh />
       <header className="flex items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold text-slate-900">Apps</h1>
@@ -57,7 +60,7 @@ export default async function AppsPage() {
                     <Td>
                       {a.lastBackupAt ? (
                         <span>
-                          {formatAge(a.lastBackupAt)} ago ·{" "}
+                          <RelativeTime at={a.lastBackupAt} /> ·{" "}
                           <span className={a.lastBackupStatus === "ok" ? "text-emerald-700" : "text-red-700"}>{a.lastBackupStatus}</span>
                         </span>
                       ) : (

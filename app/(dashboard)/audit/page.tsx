@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { LiveRefresh } from "@/components/live/live-refresh";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -58,6 +59,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
 
   return (
     <div className="space-y-5">
+      {firstPage && <LiveRefresh />}
       <PageHeader
         title="Audit log"
         description="Every action anyone took, refused ones included (refusals of nobody signed in: one entry per minute and client, then a count). Newest first; entries cannot be changed or deleted, and each is chained to the previous one by its hash."

@@ -36,6 +36,7 @@ const appColumns = {
   commandTimeoutSec: apps.commandTimeoutSec,
   healthUrl: apps.healthUrl,
   healthTimeoutSec: apps.healthTimeoutSec,
+  healthPolicy: apps.healthPolicy,
   createdAt: apps.createdAt,
   updatedAt: apps.updatedAt,
 };

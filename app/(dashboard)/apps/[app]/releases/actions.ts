@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { defineAction } from "@/lib/actions/wrapper";
 import { requireAppBySlug } from "@/lib/db/queries/apps";
 import { previewRollback, startRestore, startRollback, startSwitchRelease, startUndo } from "@/lib/jobs/rollback-job";
-import { previewSchema, restoreSchema, rollbackSchema, switchReleaseSchema, undoSchema } from "@/lib/validation/rollback";
+import { previewSchema, restoreSchema, rollbackSchema, submitChecksOf, switchReleaseSchema, undoSchema } from "@/lib/validation/rollback";
 
 const appAudit = { app: (input: { app: string }) => input.app };
 
@@ -39,6 +39,7 @@ export const rollbackAction = defineAction({
       restoreDatabase: input.restoreDatabase,
       backupId: input.backupId,
       actor: user.email,
+      ...submitChecksOf(input),
     });
     changed(app.slug);
     return { jobId };
@@ -52,7 +53,7 @@ export const restoreAction = defineAction({
   audit: appAudit,
   handler: async (input, { user }) => {
     const app = await requireAppBySlug(input.app);
-    const { jobId } = await startRestore({ app, backupId: input.backupId, actor: user.email });
+    const { jobId } = await startRestore({ app, backupId: input.backupId, actor: user.email, ...submitChecksOf(input) });
     changed(app.slug);
     return { jobId };
   },
@@ -65,7 +66,7 @@ export const switchReleaseAction = defineAction({
   audit: appAudit,
   handler: async (input, { user }) => {
     const app = await requireAppBySlug(input.app);
-    const { jobId } = await startSwitchRelease({ app, release: input.release, actor: user.email });
+    const { jobId } = await startSwitchRelease({ app, release: input.release, actor: user.email, ...submitChecksOf(input) });
     changed(app.slug);
     return { jobId };
   },
@@ -78,7 +79,7 @@ export const undoAction = defineAction({
   audit: appAudit,
   handler: async (input, { user }) => {
     const app = await requireAppBySlug(input.app);
-    const { jobId } = await startUndo({ app, jobId: input.jobId, actor: user.email });
+    const { jobId } = await startUndo({ app, jobId: input.jobId, actor: user.email, ...submitChecksOf(input) });
     changed(app.slug);
     return { jobId };
   },

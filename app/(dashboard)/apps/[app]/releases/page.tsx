@@ -13,6 +13,10 @@ import { RepairCurrent } from "@/components/releases/repair-current";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { LiveRefresh } from "@/components/live/live-refresh";
+import { avoidedBy } from "@/lib/ops/release-verdicts";
+import { releaseVerdicts } from "@/lib/db/queries/release-events";
 
 export const dynamic = "force-dynamic";
 
@@ -48,7 +52,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
   const releases = releasesOrError;
   const okBackups = backups.filter((b) => b.status === "ok");
   const current = releases.find((r) => r.isCurrent);
-  const previous = defaultRollbackTarget(releases, current?.name ?? null);
+  const previous = defaultRollbackTarget(releases, current?.name ?? null, avoidedBy(verdicts));
   const usable = releases.filter((r) => r.invalid === null);
   const dialogReleases = usable.map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }));
   const dialogBackups = backups
@@ -57,6 +61,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
 
   return (
     <div className="space-y-5">
+      <LiveRefresh app={app.slug} />
       <header className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <p className="text-sm text-slate-500">
@@ -117,7 +122,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
                     )}
                   </Td>
                   <Td className="text-slate-700" title={formatDateTime(r.mtime)}>
-                    {formatAge(r.mtime)} ago
+                    <RelativeTime at={r.mtime} />
                   </Td>
                   <Td className="text-xs text-slate-600">
                     {linked.length === 0

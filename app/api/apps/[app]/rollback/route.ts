@@ -1,7 +1,7 @@
 import { apiRoute } from "@/lib/auth/api-auth";
 import { requireAppBySlug } from "@/lib/db/queries/apps";
 import { startRollback } from "@/lib/jobs/rollback-job";
-import { rollbackSchema } from "@/lib/validation/rollback";
+import { rollbackSchema, submitChecksOf } from "@/lib/validation/rollback";
 
 export const dynamic = "force-dynamic";
 
@@ -19,6 +19,7 @@ export const POST = apiRoute({
       restoreDatabase: input.restoreDatabase,
       backupId: input.backupId,
       actor: user.email,
+      ...submitChecksOf(input),
     });
     return { jobId, poll: `/api/apps/${app.slug}/jobs/${jobId}` };
   },
