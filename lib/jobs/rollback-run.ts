@@ -6,7 +6,9 @@ import { env } from "@/lib/env";
 import { preRollbackDbName, stagingDbName } from "@/lib/ops/backup-names";
 import { databaseExists, databaseSizes } from "@/lib/ops/catalog";
 import { buildChangeRecord, parseChangeRecord, type ChangeFacts, type ChangeRecord } from "@/lib/ops/change-record";
-import { OpError } from "@/lib/ops/errors";
+import { isOpError, OpError } from "@/lib/ops/errors";
+import { recordReleaseEvents } from "@/lib/db/queries/release-events";
+import { changeEvents } from "./release-history";
 import { readCurrentRelease } from "@/lib/ops/releases";
 import { executeRollback, newRollbackState, type DatabaseSource, type RollbackState } from "@/lib/ops/rollback";
 import { localDataDirectory } from "@/lib/ops/rollback-server";
@@ -127,8 +129,11 @@ async function runChange(ctx: JobContext, r: Resolved, actor: string): Promise<C
     await settlePreRollbackBackup(ctx, r, target, facts, state).catch((err: Error) => ctx.log(`could not record the pre-rollback backup: ${err.message}`));
     await setJobResult(ctx.jobId, record()).catch((err: Error) => ctx.log(`could not record what changed: ${err.message}`));
     if (r.backup) await recordIntegrityFailure(e, r.app, r.backup, actor).catch((err: Error) => ctx.log(`could not mark ${r.backup!.name} tampered: ${err.message}`));
-    throw e;
+    const healthFailed = isOpError(e) && e.code === "health_failed";
+    await writeReleaseEvents(ctx, r, record(), healthFailed, actor);
+    throw healthFailed ? withPolicy(e as OpError, r) : e;
   }
+  await writeReleaseEvents(ctx, r, record(), false, actor);
   // Recording the pre-rollback backup must not fail a change that worked: the row stays "running" until
   // recovery or the background refresh sees the database.
   await settlePreRollbackBackup(ctx, r, target, facts, state).catch((e: Error) => ctx.log(`WARNING: could not record the pre-rollback backup: ${e.message}`));
@@ -181,4 +186,20 @@ async function settlePreRollbackBackup(ctx: JobContext, r: Resolved, target: Tar
   // Undo: the pre-rollback database put back is the live one again, so it is no longer a backup.
   if (r.undo?.putBack && r.undo.putBackBackupId) await markBackupDeleted(r.app.id, r.undo.putBackBackupId);
   ctx.log(`${target.database} as it was is kept as ${facts.preRollbackDb} (pinned pre-rollback backup)`);
+}
+
+/** The release history this run leaves (lib/jobs/release-history.ts); never fails the job. */
+async function writeReleaseEvents(ctx: JobContext, r: Resolved, record: ChangeRecord, healthFailed: boolean, actor: string): Promise<void> {
+  const events = changeEvents(r.kind, record, healthFailed, r.current);
+  await recordReleaseEvents(r.app.id, events.map((e) => ({ ...e, actor, jobId: ctx.jobId }))).catch((err: Error) => ctx.log(`could not record the release history: ${err.message}`));
+}
+
+/** A failed health check says what happens next: the app's health policy (lib/jobs/health-policy.ts). */
+function withPolicy(e: OpError, r: Resolved): OpError {
+  if (r.kind === "undo") return new OpError(e.code, `${e.message} This was an undo: it is not undone automatically (no loops); look at the app now.`);
+  const next =
+    r.app.healthPolicy === "undo"
+      ? `Health policy of ${r.app.slug}: undo — Lifeboat starts the undo now (a new job on the app page).`
+      : `Health policy of ${r.app.slug}: keep — it stays as it is; the app may be down. Undo it from the app page if needed.`;
+  return new OpError(e.code, `${e.message} ${next}`);
 }

@@ -88,3 +88,12 @@ export const previewSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("undo"), app: slugSchema, jobId: jobIdSchema }),
 ]);
 export type PreviewInput = z.output<typeof previewSchema>;
+
+/** Mark a release bad (never a default target; making it current needs confirmBad) or clear the mark. */
+export const markReleaseSchema = z.object({
+  app: slugSchema,
+  release: releaseNameSchema,
+  bad: checkbox.default(false),
+  note: z.preprocess(emptyAsUndefined, z.string().trim().max(300).optional()),
+});
+export type MarkReleaseInput = z.output<typeof markReleaseSchema>;

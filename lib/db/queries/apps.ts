@@ -150,6 +150,7 @@ export interface AppListRow {
   dbSizeBytes: number | null;
   staleAfterHours: number;
   deployRoot: string | null;
+  hasHealthUrl: boolean;
   lastBackupAt: Date | null;
   lastBackupStatus: string | null;
   lastOkBackupAt: Date | null;
@@ -183,6 +184,7 @@ export async function listAppsWithStatus(): Promise<AppListRow[]> {
       dbSizeBytes: apps.dbSizeBytes,
       staleAfterHours: apps.staleAfterHours,
       deployRoot: apps.deployRoot,
+      hasHealthUrl: sql<boolean>`${apps.healthUrl} is not null`,
       lastBackupAt: last.at,
       lastBackupStatus: last.status,
       lastOkBackupAt: lastOk.at,

@@ -22,6 +22,8 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import { avoidedBy } from "@/lib/ops/release-verdicts";
 import { releaseVerdicts } from "@/lib/db/queries/release-events";
+import { getLiveness } from "@/lib/db/queries/app-liveness";
+import { LivenessBadge } from "@/components/live/liveness-badge";
 
 export const dynamic = "force-dynamic";
 
@@ -37,6 +39,7 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
     app.deployRoot ? listReleases(app.deployRoot).catch(() => []) : Promise.resolve([]),
     getLatestChangeJob(app.id),
   ]);
+  const liveness = await getLiveness(app.id);
   const current = releases.find((r) => r.isCurrent)?.name ?? null;
   const previous = defaultRollbackTarget(releases, current, avoidedBy(await releaseVerdicts(app.id)));
   // One place for job status: the newest job while it runs and for a while after it ends.
@@ -90,6 +93,7 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
         <Fact label="Database size" value={formatBytes(app.dbSizeBytes)} />
         <Fact label="PostgreSQL" value={app.serverVersion ?? "unknown"} />
         <Fact label="CREATEDB" value={app.canCreateDb ? "yes" : "no — clones disabled"} warn={!app.canCreateDb} />
+        <Fact label="App" value={<LivenessBadge liveness={liveness} hasHealthUrl={!!app.healthUrl} />} warn={liveness?.state === "down"} />
         <Fact label="Current release" value={current ?? (app.deployRoot ? "none" : "no deploy root")} />
         <Fact label="Last good backup" value={lastOk ? <RelativeTime at={lastOk.createdAt} /> : "never"} warn={stale} />
         <Fact label="Retention" value={`newest ${app.retention} automatic`} />

@@ -3,8 +3,9 @@
 import { revalidatePath } from "next/cache";
 import { defineAction } from "@/lib/actions/wrapper";
 import { requireAppBySlug } from "@/lib/db/queries/apps";
+import { markRelease } from "@/lib/jobs/release-history";
 import { previewRollback, startRestore, startRollback, startSwitchRelease, startUndo } from "@/lib/jobs/rollback-job";
-import { previewSchema, restoreSchema, rollbackSchema, submitChecksOf, switchReleaseSchema, undoSchema } from "@/lib/validation/rollback";
+import { markReleaseSchema, previewSchema, restoreSchema, rollbackSchema, submitChecksOf, switchReleaseSchema, undoSchema } from "@/lib/validation/rollback";
 
 const appAudit = { app: (input: { app: string }) => input.app };
 
@@ -82,5 +83,19 @@ export const undoAction = defineAction({
     const { jobId } = await startUndo({ app, jobId: input.jobId, actor: user.email, ...submitChecksOf(input) });
     changed(app.slug);
     return { jobId };
+  },
+});
+
+export const markReleaseAction = defineAction({
+  name: "release.mark",
+  role: "operator",
+  schema: markReleaseSchema,
+  audit: appAudit,
+  handler: async (input, { user, note }) => {
+    const app = await requireAppBySlug(input.app);
+    await markRelease(app, input.release, input.bad, user.email, input.note);
+    note(`${input.bad ? "marked bad" : "unmarked"}: ${input.release}`);
+    changed(app.slug);
+    return { release: input.release, bad: input.bad };
   },
 });

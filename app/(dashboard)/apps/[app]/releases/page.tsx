@@ -16,7 +16,9 @@ import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import { avoidedBy } from "@/lib/ops/release-verdicts";
-import { releaseVerdicts } from "@/lib/db/queries/release-events";
+import { listReleaseEvents, releaseVerdicts } from "@/lib/db/queries/release-events";
+import { MarkBadButton } from "@/components/releases/mark-bad-button";
+import { ReleaseHistory, ReleaseVerdictBadges } from "@/components/releases/release-history";
 
 export const dynamic = "force-dynamic";
 
@@ -52,6 +54,8 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
   const releases = releasesOrError;
   const okBackups = backups.filter((b) => b.status === "ok");
   const current = releases.find((r) => r.isCurrent);
+  const [verdicts, history] = await Promise.all([releaseVerdicts(app.id), listReleaseEvents(app.id, 500)]);
+  const canOperate = hasRole(user.role, "operator");
   const previous = defaultRollbackTarget(releases, current?.name ?? null, avoidedBy(verdicts));
   const usable = releases.filter((r) => r.invalid === null);
   const dialogReleases = usable.map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }));
@@ -113,6 +117,8 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
                   <Td>
                     <span className="font-mono text-slate-900">{r.name}</span>
                     {r.isCurrent && <span className="ml-2 rounded-full bg-emerald-600 px-2 py-0.5 text-xs font-semibold text-white">current</span>}
+                    <ReleaseVerdictBadges verdict={verdicts.get(r.name)} />
+                    <ReleaseHistory events={history.filter((e) => e.release === r.name).slice(0, 3)} />
                     {r.invalid !== null ? (
                       <span className="ml-2" data-testid="release-invalid">
                         <Badge tone="red" title={`Invalid name: ${r.invalid}.`}>invalid name — never a rollback target</Badge>
@@ -134,6 +140,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
                         ))}
                   </Td>
                   <Td align="right">
+                    {canOperate && r.invalid === null && <MarkBadButton app={app.slug} release={r.name} bad={!!verdicts.get(r.name)?.markedBad} />}
                     {canAdmin && !r.isCurrent && r.complete && r.invalid === null && link.state !== "outside" && (
                       <RollbackDialog app={app.slug} mode="switch_release" label="Switch to this release" tone="neutral" release={r.name} />
                     )}
