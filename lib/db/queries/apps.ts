@@ -198,3 +198,8 @@ export async function listAppsWithStatus(): Promise<AppListRow[]> {
     .orderBy(apps.slug);
   return rows.map((r) => ({ ...r, lastOkBackupAt: r.lastOkBackupAt ? new Date(r.lastOkBackupAt) : null }));
 }
+
+/** After a failed health check: undo at once, or keep and alert (lib/jobs/health-policy.ts). */
+export async function setAppHealthPolicy(id: number, policy: App["healthPolicy"]): Promise<void> {
+  await getDb().update(apps).set({ healthPolicy: policy, updatedAt: new Date() }).where(eq(apps.id, id));
+}
