@@ -23,9 +23,20 @@ import { startJob, type JobBody, type JobContext, type StartedJob } from "./runn
 // What it changed is one change record (lib/ops/change-record.ts), built once when the run ends — also when
 // it fails, since undo needs it then most — and stored as the job's result. See lib/jobs/rollback-job.ts.
 
-export async function startChange(r: Resolved, actor: string, params: Record<string, unknown>): Promise<StartedJob> {
+export async function startChange(r: Resolved, actor: string, params: Record<string, unknown>): Promise<StartedJob & { summary: string }> {
   await assertNothingToRecover(r.app);
-  return startJob({ appId: r.app.id, appSlug: r.app.slug, type: r.kind, params: { ...params, request: requestOf(r) }, actor });
+  // `from` and the backup's name: the audit log shows "r3 → r2, database from shop_backup_…", not ids.
+  const named = { ...params, from: r.current, ...(r.backup ? { backup: r.backup.name } : {}) };
+  const started = await startJob({ appId: r.app.id, appSlug: r.app.slug, type: r.kind, params: { ...named, request: requestOf(r) }, actor });
+  return { ...started, summary: changeSummary(r) };
+}
+
+/** One line for the audit entry of the action that started the change. */
+export function changeSummary(r: Resolved): string {
+  const code = r.release ? `${r.current ?? "nothing"} → ${r.release}` : null;
+  const db = r.backup ? `database from ${r.backup.name}` : r.undo?.putBack ? `database ${r.undo.putBack} put back` : null;
+  const what = [code, db].filter(Boolean).join(", ") || "nothing to change";
+  return r.kind === "undo" ? `undo of job #${r.undo?.jobId}: ${what}` : what;
 }
 
 /** What the worker re-resolves (and re-checks) when it runs the job: the request with its defaults filled in. */

@@ -7,7 +7,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
-import { auditFacets, flushAuditThrottle, listAudit, type AuditResult } from "@/lib/db/queries/audit";
+import { auditFacets, backupNamesFor, flushAuditThrottle, listAudit, type AuditResult } from "@/lib/db/queries/audit";
 import { chainHead, verifyAuditChain } from "@/lib/db/queries/audit-chain";
 import { formatAge, formatDateTime, formatDuration } from "@/lib/format";
 import { ChainStatus, cutCell, cutMessage, FilterInput, Params } from "./parts";
@@ -39,13 +39,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const firstPage = before === undefined && after === undefined;
   const verify = firstPage && (sp.verify === "1" || (head?.rows ?? 0) <= VERIFY_ON_VIEW);
   const [fetched, facets, chain] = await Promise.all([
-    listAudit({ ...filter, limit: PAGE_SIZE + 1, before, after }),
+    listAudit({ ...filter, hideReads: true, limit: PAGE_SIZE + 1, before, after }),
     auditFacets(),
     verify ? verifyAuditChain() : Promise.resolve(null),
   ]);
   // One row more than a page tells whether there is another page in that direction.
   const more = fetched.length > PAGE_SIZE;
   const rows = after !== undefined ? fetched.slice(more ? 1 : 0) : fetched.slice(0, PAGE_SIZE);
+  const names = await backupNamesFor(rows);
   const hasOlder = after !== undefined || more;
   const hasNewer = before !== undefined || (after !== undefined && more);
   const filtered = Object.values(filter).some(Boolean);
@@ -141,7 +142,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 </Td>
                 <Td className="max-w-xl min-w-64">
                   {r.message && <p className="break-words text-slate-800">{cutMessage(r.message)}</p>}
-                  <Params params={r.params} />
+                  <Params params={r.params} app={r.appSlug} names={names} />
                 </Td>
               </Tr>
             ))}

@@ -19,7 +19,8 @@ export const previewRollbackAction = defineAction({
   name: "rollback.preview",
   role: "admin",
   schema: previewSchema,
-  audit: appAudit,
+  // A preview changes nothing: the audit log is for what people did, not what they looked at.
+  audit: { ...appAudit, read: true },
   handler: async (input) => {
     const app = await requireAppBySlug(input.app);
     const preview = await previewRollback({ ...input, app } as Parameters<typeof previewRollback>[0]);
@@ -32,9 +33,9 @@ export const rollbackAction = defineAction({
   role: "admin",
   schema: rollbackSchema,
   audit: appAudit,
-  handler: async (input, { user }) => {
+  handler: async (input, { user, note }) => {
     const app = await requireAppBySlug(input.app);
-    const { jobId } = await startRollback({
+    const { jobId, summary } = await startRollback({
       app,
       targetRelease: input.targetRelease,
       restoreDatabase: input.restoreDatabase,
@@ -42,6 +43,7 @@ export const rollbackAction = defineAction({
       actor: user.email,
       ...submitChecksOf(input),
     });
+    note(summary);
     changed(app.slug);
     return { jobId };
   },
@@ -52,9 +54,10 @@ export const restoreAction = defineAction({
   role: "admin",
   schema: restoreSchema,
   audit: appAudit,
-  handler: async (input, { user }) => {
+  handler: async (input, { user, note }) => {
     const app = await requireAppBySlug(input.app);
-    const { jobId } = await startRestore({ app, backupId: input.backupId, actor: user.email, ...submitChecksOf(input) });
+    const { jobId, summary } = await startRestore({ app, backupId: input.backupId, actor: user.email, ...submitChecksOf(input) });
+    note(summary);
     changed(app.slug);
     return { jobId };
   },
@@ -65,9 +68,10 @@ export const switchReleaseAction = defineAction({
   role: "admin",
   schema: switchReleaseSchema,
   audit: appAudit,
-  handler: async (input, { user }) => {
+  handler: async (input, { user, note }) => {
     const app = await requireAppBySlug(input.app);
-    const { jobId } = await startSwitchRelease({ app, release: input.release, actor: user.email, ...submitChecksOf(input) });
+    const { jobId, summary } = await startSwitchRelease({ app, release: input.release, actor: user.email, ...submitChecksOf(input) });
+    note(summary);
     changed(app.slug);
     return { jobId };
   },
@@ -78,9 +82,10 @@ export const undoAction = defineAction({
   role: "admin",
   schema: undoSchema,
   audit: appAudit,
-  handler: async (input, { user }) => {
+  handler: async (input, { user, note }) => {
     const app = await requireAppBySlug(input.app);
-    const { jobId } = await startUndo({ app, jobId: input.jobId, actor: user.email, ...submitChecksOf(input) });
+    const { jobId, summary } = await startUndo({ app, jobId: input.jobId, actor: user.email, ...submitChecksOf(input) });
+    note(summary);
     changed(app.slug);
     return { jobId };
   },

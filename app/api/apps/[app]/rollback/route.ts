@@ -11,9 +11,9 @@ export const POST = apiRoute({
   role: "admin",
   schema: rollbackSchema,
   audit: { app: (input) => input.app },
-  handler: async (input, { user }) => {
+  handler: async (input, { user, note }) => {
     const app = await requireAppBySlug(input.app);
-    const { jobId } = await startRollback({
+    const { jobId, summary } = await startRollback({
       app,
       targetRelease: input.targetRelease,
       restoreDatabase: input.restoreDatabase,
@@ -21,6 +21,7 @@ export const POST = apiRoute({
       actor: user.email,
       ...submitChecksOf(input),
     });
+    note(summary);
     return { jobId, poll: `/api/apps/${app.slug}/jobs/${jobId}` };
   },
 });
