@@ -111,4 +111,19 @@ describe("app liveness", () => {
     await shop.appctl("start");
     await until("up again", async () => ((await getLiveness(shop.appId))?.state === "up" ? true : undefined));
   });
+
+  it("a job that leaves the app down fails with app_down, saying what the job did; one that leaves it up is ok", async () => {
+    const { withAppDownCheck } = await import("@/lib/jobs/app-down-check");
+    const lines: string[] = [];
+    const ctx = { jobId: 0, log: (l: string) => void lines.push(l), phase: () => {}, progress: () => {}, step: async () => {} } as unknown as import("@/lib/jobs/runner").JobContext;
+    const job = { id: 0, appId: shop.appId, appSlug: shop.slug, type: "backup" as const, params: {}, actor: "t" };
+    await expect(withAppDownCheck(async () => ({ backupId: 1 }), 500)(ctx, job)).resolves.toEqual({ backupId: 1 });
+    const crashing = withAppDownCheck(async () => {
+      await shop.appctl("stop");
+      return { backupId: 2 };
+    }, 500);
+    await expect(crashing(ctx, job)).rejects.toMatchObject({ code: "app_down", message: expect.stringMatching(/backup itself completed, but shop-live is down/) });
+    expect(lines.join("\n")).toMatch(/DOWN now/);
+    await shop.appctl("start");
+  });
 });
