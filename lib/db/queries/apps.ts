@@ -97,6 +97,7 @@ function settingsColumns(input: AppFormInput) {
     commandTimeoutSec: input.commandTimeoutSec,
     healthUrl: input.healthUrl ?? null,
     healthTimeoutSec: input.healthTimeoutSec,
+    healthPolicy: input.healthPolicy,
   };
 }
 
