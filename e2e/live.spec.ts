@@ -34,8 +34,10 @@ function deployUnhealthyRelease(): { name: string; current: string } {
   fs.cpSync(path.join(releases, current), dir, { recursive: true });
   const server = path.join(dir, "server.mjs");
   fs.writeFileSync(server, fs.readFileSync(server, "utf8").replace("const UNHEALTHY = false;", "const UNHEALTHY = true;"));
-  // Between the two newest demo releases, so current stays the newest.
-  const t = new Date(Date.UTC(2026, 10, 15, 9));
+  // Deployed just before current (releases sort by their completeness marker's time): the release right
+  // below current, which "Roll back…" would pre-select if it did not know it failed.
+  const currentDone = fs.statSync(path.join(releases, current, ".lifeboat-release-complete")).mtime;
+  const t = new Date(currentDone.getTime() - 10_000);
   for (const f of fs.readdirSync(dir)) fs.utimesSync(path.join(dir, f), t, t);
   fs.utimesSync(dir, t, t);
   return { name, current };
@@ -71,14 +73,15 @@ test("a switch that fails its health check is undone automatically; the default 
   await dialog.getByTestId("confirm-change").click();
   await expect(dialog.getByTestId("job-progress")).toHaveAttribute("data-status", "failed", { timeout: 90_000 });
   await expect(dialog.getByText(/Health policy of shop: undo/).first()).toBeVisible();
-  await dialog.getByRole("button", { name: "Close" }).click();
+  await dialog.getByRole("button", { name: "Close" }).last().click();
 
   // The worker undoes it; the open page follows without a reload.
   await expect(page.getByTestId("current-link")).toContainText(`current → ${current}`, { timeout: 60_000 });
   const badRow = page.locator('[data-testid="release-row"]').filter({ hasText: bad });
   await expect(badRow.getByTestId("release-unhealthy")).toBeVisible({ timeout: 30_000 });
   await expect(badRow.getByTestId("release-history")).toContainText("failed its health check");
-  expect((await demoAppState()).release).toBe(current);
+  // current moves before the undo starts the app again: wait for the app itself.
+  await expect.poll(() => demoAppState().then((s) => s.release).catch(() => null), { timeout: 60_000 }).toBe(current);
 
   // "Roll back…" never pre-selects the release that just failed.
   await page.getByRole("button", { name: "Roll back…" }).first().click();
@@ -86,6 +89,9 @@ test("a switch that fails its health check is undone automatically; the default 
   const chosen = await target.inputValue();
   expect(chosen).not.toBe(bad);
   expect(chosen).not.toBe(current);
-  expect(chosen < bad).toBe(true);
+  // The release right below it in the list is the one that failed; the default skips it.
+  const order = await page.locator('[data-testid="release-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-release") ?? ""));
+  expect(order.slice(0, 2)).toEqual([current, bad]);
+  expect(order).toContain(chosen);
   await page.screenshot({ path: "test-results/live-default-target.png", fullPage: true });
 });

@@ -66,6 +66,7 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
         <div className="flex gap-2">
           {canAdmin && previous && (
             <RollbackDialog
+              key={previous} // the default target changes under an open page: start from the new one
               app={app.slug}
               mode="rollback"
               label="Roll back…"

@@ -77,7 +77,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
           </p>
         </div>
         {canAdmin && previous && (
-          <RollbackDialog app={app.slug} mode="rollback" label="Roll back…" releases={dialogReleases} backups={dialogBackups} defaultRelease={previous} />
+          <RollbackDialog key={previous} app={app.slug} mode="rollback" label="Roll back…" releases={dialogReleases} backups={dialogBackups} defaultRelease={previous} />
         )}
       </header>
       {link.state === "outside" && (
@@ -113,7 +113,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
             {releases.map((r) => {
               const linked = okBackups.filter((b) => b.forRelease === r.name || b.release === r.name);
               return (
-                <Tr key={r.name} data-testid="release-row" data-current={r.isCurrent ? "true" : "false"} data-valid={r.invalid === null ? "true" : "false"}>
+                <Tr key={r.name} data-testid="release-row" data-release={r.name} data-current={r.isCurrent ? "true" : "false"} data-valid={r.invalid === null ? "true" : "false"}>
                   <Td>
                     <span className="font-mono text-slate-900">{r.name}</span>
                     {r.isCurrent && <span className="ml-2 rounded-full bg-emerald-600 px-2 py-0.5 text-xs font-semibold text-white">current</span>}
