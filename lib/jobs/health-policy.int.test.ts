@@ -116,4 +116,28 @@ describe("health policy", () => {
     expect((await undo.done).status).toBe("ok");
     expect(await m.releases.readCurrentRelease(shop.root)).toBe("r3");
   });
+
+  it("a change interrupted before its health check (recovery finished it) is checked once afterwards and undone when unhealthy", async () => {
+    await m.apps.setAppHealthPolicy(shop.appId, "undo");
+    const { buildChangeRecord } = await import("@/lib/ops/change-record");
+    const { applyHealthPolicy } = await import("@/lib/jobs/health-policy");
+    // What recovery leaves after a worker died during the health check: current switched, the app started.
+    await m.releases.switchRelease(shop.root, "r2");
+    await shop.appctl("stop");
+    await shop.appctl("start");
+    const jobId = await m.jobQueries.insertJob({ appId: shop.appId, type: "switch_release", params: { release: "r2" }, actor: "deploy", owner: "gone" });
+    const record = buildChangeRecord(
+      { kind: "switch_release", live: shop.db, staging: null, preRollbackDb: null, preRollbackBackupId: null, startRelease: "r3", restoredFrom: null, undoOf: null },
+      { swapped: false, switched: true, previousRelease: "r3", release: "r2", recovered: true },
+    );
+    await m.jobQueries.updateJob(jobId, { status: "interrupted", phase: "interrupted", errorCode: "interrupted", result: record, finishedAt: new Date() });
+    const d = await applyHealthPolicy(jobId);
+    expect(d.undoJobId, d.skipped).toBeDefined();
+    expect((await autoUndoOf(jobId)).status).toBe("ok");
+    expect(await m.releases.readCurrentRelease(shop.root)).toBe("r3");
+    const events = (await m.events.listReleaseEvents(shop.appId)).filter((e) => e.jobId === jobId);
+    expect(events.map((e) => e.kind).sort()).toEqual(["became_current", "health_failed"]);
+    // Looked at once: a second pass starts nothing.
+    expect((await applyHealthPolicy(jobId)).undoJobId).toBeUndefined();
+  });
 });

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, or, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { jobs } from "@/lib/db/schema";
 
@@ -15,12 +15,20 @@ export async function getUndoJobOf(jobId: number): Promise<number | null> {
   return row?.id ?? null;
 }
 
-/** Changes that ended failed on their health check since `since`, newest first. */
-export async function listHealthFailedChanges(types: readonly ("rollback" | "switch_release" | "restore")[], since: Date, limit = 20): Promise<number[]> {
+/**
+ * Changes that ended failed on their health check since `since`, and changes that were interrupted (their
+ * health never checked; recovery finished them) since `interruptedSince`, newest first.
+ */
+export async function listHealthFailedChanges(types: readonly ("rollback" | "switch_release" | "restore")[], since: Date, interruptedSince: Date, limit = 20): Promise<number[]> {
   const rows = await getDb()
     .select({ id: jobs.id })
     .from(jobs)
-    .where(and(inArray(jobs.type, [...types]), eq(jobs.status, "failed"), eq(jobs.errorCode, "health_failed"), gt(jobs.finishedAt, since)))
+    .where(
+      and(
+        inArray(jobs.type, [...types]),
+        or(and(eq(jobs.status, "failed"), eq(jobs.errorCode, "health_failed"), gt(jobs.finishedAt, since)), and(eq(jobs.status, "interrupted"), gt(jobs.finishedAt, interruptedSince))),
+      ),
+    )
     .orderBy(desc(jobs.id))
     .limit(limit);
   return rows.map((r) => r.id);

@@ -42,3 +42,9 @@ export async function releaseVerdicts(appId: number): Promise<Map<string, Releas
     .orderBy(desc(releaseEvents.id));
   return verdictsOf(rows);
 }
+
+/** Whether any release event names this job (the health policy's "already looked at it" for interrupted jobs). */
+export async function hasReleaseEventsOfJob(jobId: number): Promise<boolean> {
+  const [row] = await getDb().select({ id: releaseEvents.id }).from(releaseEvents).where(eq(releaseEvents.jobId, jobId)).limit(1);
+  return !!row;
+}
