@@ -21,6 +21,8 @@ const schema = z.object({
   LIFEBOAT_LEASE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(500).default(20_000)),
   LIFEBOAT_LEASE_RENEW_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(5_000)),
   LIFEBOAT_WATCHDOG_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(5_000)),
+  // How often the worker probes each app's health URL (lib/jobs/app-probe.ts); tests shorten it.
+  LIFEBOAT_APP_PROBE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(15_000)),
   LIFEBOAT_WORKER_NAME: opt(z.string().max(100)),
   LIFEBOAT_WORKER_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(32).default(4)),
   /** Tests only: the first enqueue in a process also starts a worker inside it (the suites that call start*). */

@@ -28,6 +28,7 @@ export interface AppFormValues {
   commandCwd: string;
   commandTimeoutSec: number;
   healthTimeoutSec: number;
+  healthPolicy: "undo" | "keep";
 }
 
 const input = "w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm";
@@ -132,6 +133,7 @@ export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Pa
         {field("commandCwd", "Working directory (optional)", <input name="commandCwd" defaultValue={v.commandCwd} className={`${input} font-mono`} placeholder="/opt/shop/current" />, "where the stop and start commands run; an existing directory")}
         {field("commandTimeoutSec", "Command timeout (s)", <input name="commandTimeoutSec" defaultValue={v.commandTimeoutSec ?? 120} inputMode="numeric" className={input} />)}
         <input type="hidden" name="healthTimeoutSec" value={v.healthTimeoutSec ?? 30} />
+        {field("healthPolicy", "When the health check fails after a rollback or switch", <select name="healthPolicy" defaultValue={v.healthPolicy ?? "undo"} className={input}><option value="undo">Undo it at once (recommended)</option><option value="keep">Keep it and alert</option></select>, "the undo is health-checked too and is never undone again")}
       </fieldset>
 
       {state?.status === "ok" && <p role="status" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900">Saved. {state.data.summary}</p>}

@@ -7,6 +7,7 @@ import { BackupRowActions } from "./backup-row-actions";
 import { RestoreBlockers } from "./restore-blockers";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
+import { RelativeTime } from "@/components/ui/relative-time";
 
 const KIND_LABEL: Record<BackupView["kind"], string> = {
   automatic: "automatic",
@@ -70,7 +71,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; canOp
               <Td className="text-slate-700">{KIND_LABEL[b.kind]}</Td>
               <Td align="right" className="tabular-nums">{formatBytes(b.sizeBytes)}</Td>
               <Td className="text-slate-700">
-                <div title={formatDateTime(b.createdAt)}>{formatAge(b.createdAt)} ago</div>
+                <div><RelativeTime at={b.createdAt} /></div>
                 <div className="text-xs text-slate-500">{b.createdBy ?? "—"}</div>
               </Td>
               <Td align="right" className="tabular-nums text-slate-700">{formatDuration(b.durationMs)}</Td>

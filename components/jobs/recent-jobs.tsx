@@ -2,6 +2,7 @@ import type { JobView } from "@/lib/db/queries/jobs";
 import { formatAge, formatDuration } from "@/lib/format";
 import { displayStatus } from "@/lib/jobs/job-status";
 import { RecoverButton } from "./recover-button";
+import { RelativeTime } from "@/components/ui/relative-time";
 
 export function RecentJobs({ app, jobs, canRecover }: { app: string; jobs: JobView[]; canRecover: boolean }) {
   const interrupted = jobs.some((j) => j.status === "interrupted" || displayStatus(j) === "lost contact");
@@ -17,7 +18,7 @@ export function RecentJobs({ app, jobs, canRecover }: { app: string; jobs: JobVi
             <li key={j.id} className="flex flex-wrap items-baseline justify-between gap-2 px-3 py-2">
               <span>
                 <span className="font-medium text-slate-900">#{j.id} {j.type.replace("_", " ")}</span>{" "}
-                <span className="text-slate-500">by {j.actor}, {formatAge(j.startedAt)} ago</span>
+                <span className="text-slate-500">by {j.actor}, <RelativeTime at={j.startedAt} /></span>
               </span>
               <span className={shown === "ok" ? "text-emerald-700" : shown === "running" || shown === "queued" ? "text-sky-700" : "text-red-700"}>
                 {shown}

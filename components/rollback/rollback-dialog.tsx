@@ -14,6 +14,7 @@ import { JobProgress } from "@/components/jobs/job-progress";
 import type { ActionResult } from "@/lib/actions/result";
 import { formatAge, formatBytes } from "@/lib/format";
 import type { RollbackPreview } from "@/lib/jobs/rollback-job";
+import { SubmitChecks } from "./submit-checks";
 
 export type DialogMode = "rollback" | "restore" | "switch_release" | "undo";
 
@@ -114,6 +115,7 @@ export function RollbackDialog(props: DialogProps) {
                 {props.mode === "restore" && <input type="hidden" name="backupId" value={props.backupId} />}
                 {props.mode === "switch_release" && <input type="hidden" name="release" value={props.release} />}
                 {props.mode === "undo" && <input type="hidden" name="jobId" value={props.jobId} />}
+                <SubmitChecks preview={preview?.status === "ok" ? preview.data : null} />
 
                 {props.mode === "rollback" && (
                   <div className="grid gap-3 sm:grid-cols-2">
@@ -128,7 +130,7 @@ export function RollbackDialog(props: DialogProps) {
                         {(props.releases ?? []).map((r) => (
                           <option key={r.name} value={r.name} disabled={!r.complete || r.isCurrent}>
                             {r.name}
-                            {r.isCurrent ? " (current)" : ""}
+                            {(preview?.status === "ok" ? preview.data.currentRelease === r.name : r.isCurrent) ? " (current)" : ""}
                             {!r.complete ? " (incomplete)" : ""}
                           </option>
                         ))}

@@ -26,6 +26,8 @@ export interface ActionDefinition<S extends z.ZodType, T, R extends ActionRole> 
     app?: (input: z.output<S>) => string | undefined;
     /** Public actions only: who the call is about when nobody is signed in (the email signing in). */
     actor?: (input: z.output<S>) => string | undefined;
+    /** A read (the rollback plan preview): only refusals and failures are audited, like apiRoute's GETs. */
+    read?: boolean;
   };
   handler: (input: z.output<S>, ctx: ActionContext<R>) => Promise<T>;
 }
@@ -106,6 +108,7 @@ export function defineAction<S extends z.ZodType, T, R extends ActionRole>(def: 
     let claimedActor: string | undefined;
 
     const finish = async (result: ActionResult<T>): Promise<ActionResult<T>> => {
+      if (def.audit?.read && result.status === "ok") return result;
       const message = [result.message, ...notes].filter(Boolean).join(" · ");
       try {
         await recordAudit({

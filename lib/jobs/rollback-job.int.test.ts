@@ -209,6 +209,7 @@ describe("rollback jobs", () => {
     await createDemoReleases(shop.root, ["r1", "r2", "r3", "r4"], { unhealthy: ["r4"] });
     await createDemoReleases(shop.root, ["r1", "r2", "r4", "r3"], { unhealthy: ["r4"] }); // current → r3 again, r4 older
     await shop.appctl("start");
+    await mods.apps.setAppHealthPolicy(shop.appId, "keep"); // undo by hand here; lib/jobs/health-policy.int.test.ts has the automatic one
     const sw = await run(mods.jobs.startSwitchRelease({ app: await app(), release: "r4", actor: "oncall" }));
     expect(sw.outcome.status).toBe("failed");
     expect(sw.outcome.error).toMatchObject({ code: "health_failed", message: expect.stringMatching(/health check failed.*Undo/) });

@@ -15,6 +15,7 @@ import {
   type UndoRequest,
 } from "./rollback-resolve";
 import { backupFidelity } from "./restore-plan";
+import { assertBadConfirmed, assertWorldUnchanged, expectationOf, markedBad, type Expectation } from "./rollback-expect";
 import { startChange } from "./rollback-run";
 
 // Rollback, restore, release switch and undo as jobs. Everything that can be checked without changing
@@ -33,30 +34,46 @@ export interface RollbackPreview {
   currentRelease: string | null;
   targetRelease: string | null;
   backup: Pick<BackupView, "id" | "name" | "method" | "kind" | "createdAt" | "release" | "forRelease" | "sizeBytes"> | null;
+  /** Send back at submit: the start refuses when the world changed since (lib/jobs/rollback-expect.ts). */
+  expect: Required<Expectation>;
+  /** The target release is marked bad: starting needs confirmBad. */
+  targetMarkedBad: { by: string; note: string | null } | null;
+}
+
+/** What a confirmation carries besides the request: what its plan showed, and the bad-release confirmation. */
+export interface SubmitChecks {
+  expect?: Expectation;
+  confirmBad?: boolean;
 }
 
 // ─── starting ─────────────────────────────────────────────────────────────────────────────────────────────
 
-export async function startRollback(req: RollbackRequest) {
+export async function startRollback(req: RollbackRequest & SubmitChecks) {
   const r = await resolveRollback(req);
+  await assertWorldUnchanged(r, req.expect);
+  await assertBadConfirmed(r, req.confirmBad);
   return startChange(r, req.actor, { targetRelease: r.release, restoreDatabase: req.restoreDatabase, backupId: r.backup?.id ?? null });
 }
 
 /** The database only, from one backup; `current` is not touched. */
-export async function startRestore(req: RestoreRequest) {
+export async function startRestore(req: RestoreRequest & SubmitChecks) {
   const r = await resolveRestore(req);
+  await assertWorldUnchanged(r, req.expect);
   return startChange(r, req.actor, { backupId: r.backup!.id, backup: r.backup!.name });
 }
 
 /** The code only: `current` to any complete release (roll forward or back). */
-export async function startSwitchRelease(req: SwitchReleaseRequest) {
+export async function startSwitchRelease(req: SwitchReleaseRequest & SubmitChecks) {
   const r = await resolveSwitch(req);
+  await assertWorldUnchanged(r, req.expect);
+  await assertBadConfirmed(r, req.confirmBad);
   return startChange(r, req.actor, { release: r.release });
 }
 
 /** Puts back the database and the release a restore/rollback/switch/undo job replaced. Itself undoable. */
-export async function startUndo(req: UndoRequest) {
+export async function startUndo(req: UndoRequest & SubmitChecks) {
   const r = await resolveUndo(req);
+  await assertWorldUnchanged(r, req.expect);
   return startChange(r, req.actor, { undoOf: req.jobId, release: r.release, putBack: r.undo?.putBack ?? null });
 }
 
@@ -95,8 +112,12 @@ export async function previewRollback(req: PreviewRequest): Promise<RollbackPrev
     now: new Date(),
   });
   const b = r.backup;
+  const bad = r.kind === "undo" ? null : await markedBad(r.app.id, r.release);
+  if (bad) plan.warnings.unshift(`Release ${r.release} is marked bad (by ${bad.by}${bad.note ? `: ${bad.note}` : ""}). Confirm that you mean it.`);
   return {
     plan,
+    expect: await expectationOf(r),
+    targetMarkedBad: bad,
     currentRelease: r.current,
     targetRelease: r.release,
     backup: b ? { id: b.id, name: b.name, method: b.method, kind: b.kind, createdAt: b.createdAt, release: b.release, forRelease: b.forRelease, sizeBytes: b.sizeBytes } : null,

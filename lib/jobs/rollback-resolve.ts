@@ -10,6 +10,8 @@ import { resolveInside } from "@/lib/ops/paths";
 import { assertSwitchable, listReleases, readCurrentRelease } from "@/lib/ops/releases";
 import { assertNoRestoreBlockers } from "@/lib/ops/restorability";
 import { defaultRollbackTarget, type RollbackKind } from "@/lib/ops/rollback-plan";
+import { avoidedBy } from "@/lib/ops/release-verdicts";
+import { releaseVerdicts } from "@/lib/db/queries/release-events";
 import { assertDumpRestorable } from "./backup-integrity";
 import { leaseExpired } from "./job-status";
 
@@ -19,7 +21,7 @@ import { leaseExpired } from "./job-status";
 
 export interface RollbackRequest {
   app: AppView;
-  /** Default: the newest complete release older than current. */
+  /** Default: the newest complete release older than current that is not marked bad and did not last fail its health check. */
   targetRelease?: string;
   restoreDatabase: boolean;
   /** Default: see getDefaultRollbackBackup in lib/db/queries/backups.ts. */
@@ -79,7 +81,7 @@ export async function resolveRollback(req: Omit<RollbackRequest, "actor">): Prom
   if (!current) throw new OpError("no_current", `${root}/current does not point at a release. Use "Switch to this release" to pick one.`);
   let target = req.targetRelease;
   if (!target) {
-    target = defaultRollbackTarget(releases, current) ?? undefined;
+    target = defaultRollbackTarget(releases, current, avoidedBy(await releaseVerdicts(app.id))) ?? undefined;
     if (!target) throw new OpError("no_previous_release", `There is no complete release with a valid name older than ${current} to roll back to.`);
   }
   if (target === current) throw new OpError("already_current", `${target} is already the current release. To restore only the database, use "Restore database" on a backup.`);

@@ -7,8 +7,10 @@ import { preRollbackDbName, stagingDbName } from "@/lib/ops/backup-names";
 import { databaseExists, databaseSizes } from "@/lib/ops/catalog";
 import { buildChangeRecord, parseChangeRecord, type ChangeFacts, type ChangeRecord } from "@/lib/ops/change-record";
 import { captureIdentity, fingerprintDatabase } from "@/lib/ops/backup-identity";
-import { OpError } from "@/lib/ops/errors";
+import { isOpError, OpError } from "@/lib/ops/errors";
 import { storedFingerprint } from "@/lib/ops/fidelity";
+import { recordReleaseEvents } from "@/lib/db/queries/release-events";
+import { changeEvents } from "./release-history";
 import { readCurrentRelease } from "@/lib/ops/releases";
 import { executeRollback, newRollbackState, type DatabaseSource, type RollbackState } from "@/lib/ops/rollback";
 import { localDataDirectory } from "@/lib/ops/rollback-server";
@@ -24,14 +26,25 @@ import { startJob, type JobBody, type JobContext, type StartedJob } from "./runn
 // What it changed is one change record (lib/ops/change-record.ts), built once when the run ends — also when
 // it fails, since undo needs it then most — and stored as the job's result. See lib/jobs/rollback-job.ts.
 
-export async function startChange(r: Resolved, actor: string, params: Record<string, unknown>): Promise<StartedJob> {
+export async function startChange(r: Resolved, actor: string, params: Record<string, unknown>): Promise<StartedJob & { summary: string }> {
   await assertNothingToRecover(r.app);
   if (r.backup) {
     // What the role may not restore is an answer now, with the fix, not a failed job.
     const { blockers } = await backupFidelity(r.app.id, r.backup, await getAppTarget(r.app.id));
     if (blockers.length) throw new OpError("not_restorable_here", `${blockers.join(" ")} Nothing was changed.`);
   }
-  return startJob({ appId: r.app.id, appSlug: r.app.slug, type: r.kind, params: { ...params, request: requestOf(r) }, actor });
+  // `from` and the backup's name: the audit log shows "r3 → r2, database from shop_backup_…", not ids.
+  const named = { ...params, from: r.current, ...(r.backup ? { backup: r.backup.name } : {}) };
+  const started = await startJob({ appId: r.app.id, appSlug: r.app.slug, type: r.kind, params: { ...named, request: requestOf(r) }, actor });
+  return { ...started, summary: changeSummary(r) };
+}
+
+/** One line for the audit entry of the action that started the change. */
+export function changeSummary(r: Resolved): string {
+  const code = r.release ? `${r.current ?? "nothing"} → ${r.release}` : null;
+  const db = r.backup ? `database from ${r.backup.name}` : r.undo?.putBack ? `database ${r.undo.putBack} put back` : null;
+  const what = [code, db].filter(Boolean).join(", ") || "nothing to change";
+  return r.kind === "undo" ? `undo of job #${r.undo?.jobId}: ${what}` : what;
 }
 
 /** What the worker re-resolves (and re-checks) when it runs the job: the request with its defaults filled in. */
@@ -135,8 +148,11 @@ async function runChange(ctx: JobContext, r: Resolved, actor: string): Promise<C
     await settlePreRollbackBackup(ctx, r, target, facts, state).catch((err: Error) => ctx.log(`could not record the pre-rollback backup: ${err.message}`));
     await setJobResult(ctx.jobId, record()).catch((err: Error) => ctx.log(`could not record what changed: ${err.message}`));
     if (r.backup) await recordIntegrityFailure(e, r.app, r.backup, actor).catch((err: Error) => ctx.log(`could not mark ${r.backup!.name} tampered: ${err.message}`));
-    throw e;
+    const healthFailed = isOpError(e) && e.code === "health_failed";
+    await writeReleaseEvents(ctx, r, record(), healthFailed, actor);
+    throw healthFailed ? withPolicy(e as OpError, r) : e;
   }
+  await writeReleaseEvents(ctx, r, record(), false, actor);
   // Recording the pre-rollback backup must not fail a change that worked: the row stays "running" until
   // recovery or the background refresh sees the database.
   await settlePreRollbackBackup(ctx, r, target, facts, state).catch((e: Error) => ctx.log(`WARNING: could not record the pre-rollback backup: ${e.message}`));
@@ -195,4 +211,20 @@ async function settlePreRollbackBackup(ctx: JobContext, r: Resolved, target: Tar
   // Undo: the pre-rollback database put back is the live one again, so it is no longer a backup.
   if (r.undo?.putBack && r.undo.putBackBackupId) await markBackupDeleted(r.app.id, r.undo.putBackBackupId);
   ctx.log(`${target.database} as it was is kept as ${facts.preRollbackDb} (pinned pre-rollback backup)`);
+}
+
+/** The release history this run leaves (lib/jobs/release-history.ts); never fails the job. */
+async function writeReleaseEvents(ctx: JobContext, r: Resolved, record: ChangeRecord, healthFailed: boolean, actor: string): Promise<void> {
+  const events = changeEvents(r.kind, record, healthFailed, r.current);
+  await recordReleaseEvents(r.app.id, events.map((e) => ({ ...e, actor, jobId: ctx.jobId }))).catch((err: Error) => ctx.log(`could not record the release history: ${err.message}`));
+}
+
+/** A failed health check says what happens next: the app's health policy (lib/jobs/health-policy.ts). */
+function withPolicy(e: OpError, r: Resolved): OpError {
+  if (r.kind === "undo") return new OpError(e.code, `${e.message} This was an undo: it is not undone automatically (no loops); look at the app now.`);
+  const next =
+    r.app.healthPolicy === "undo"
+      ? `Health policy of ${r.app.slug}: undo — Lifeboat starts the undo now (a new job on the app page).`
+      : `Health policy of ${r.app.slug}: keep — it stays as it is; the app may be down. Undo it from the app page if needed.`;
+  return new OpError(e.code, `${e.message} ${next}`);
 }

@@ -3,15 +3,16 @@ import type { Job } from "@/lib/db/schema";
 import "./backup-recovery";
 import "./rollback-recovery";
 import { runDeleteJob, runVerifyJob } from "./backup-admin";
+import { withAppDownCheck } from "./app-down-check";
 import { runBackupJob } from "./backup-job";
 import { runChangeJob } from "./rollback-run";
 import type { JobBody } from "./runner";
 
 /** What the worker runs for each job type. The bodies stay beside the code that starts them. */
 export const jobBodies: Partial<Record<Job["type"], JobBody>> = {
-  backup: runBackupJob,
-  verify: runVerifyJob,
-  delete_backup: runDeleteJob,
+  backup: withAppDownCheck(runBackupJob),
+  verify: withAppDownCheck(runVerifyJob),
+  delete_backup: withAppDownCheck(runDeleteJob),
   restore: runChangeJob,
   rollback: runChangeJob,
   switch_release: runChangeJob,

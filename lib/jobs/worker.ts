@@ -8,6 +8,8 @@ import { sleep, type Lease } from "./lease";
 import { setRecoveryIdentity } from "./liveness";
 import { tryLockApp, type AppLock } from "./lock";
 import { JOB_QUEUE, startBoss, type JobMessage } from "./queue";
+import { probeAllApps } from "./app-probe";
+import { applyHealthPolicies, applyHealthPolicy } from "./health-policy";
 import { runWatchdog } from "./watchdog";
 import { jobBodies } from "./worker-bodies";
 import { runClaimedJob } from "./worker-run";
@@ -80,6 +82,11 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
         log(`job #${jobId} ended${slot.lease?.reason ? ` (stopped: ${slot.lease.reason})` : ""}`);
       });
     await slot.done;
+    // A change that failed its health check is undone at once when the app's policy says so.
+    if (!stopping) {
+      const d = await applyHealthPolicy(jobId).catch((err: Error) => ({ skipped: err.message, undoJobId: undefined }));
+      if (d.undoJobId) log(`health policy: job #${jobId} failed its health check; undo started as job #${d.undoJobId}`);
+    }
   }
 
   // One pg-boss poller per slot, each running its job to the end: a busy worker fetches nothing, so a free
@@ -97,9 +104,18 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
   const scan = setInterval(() => {
     if (scanning || stopping) return;
     scanning = true;
-    void runWatchdog(log).finally(() => (scanning = false));
+    void runWatchdog(log)
+      .then(() => applyHealthPolicies(log))
+      .finally(() => (scanning = false));
   }, e.LIFEBOAT_WATCHDOG_MS);
   scan.unref();
+  let probing = false;
+  const probe = setInterval(() => {
+    if (probing || stopping) return;
+    probing = true;
+    void probeAllApps(log).finally(() => (probing = false));
+  }, e.LIFEBOAT_APP_PROBE_MS);
+  probe.unref();
   log(`${owner} ready (worker #${id}); lease ${timing.leaseMs} ms, renew ${timing.renewMs} ms, watchdog ${e.LIFEBOAT_WATCHDOG_MS} ms`);
 
   return {
@@ -111,6 +127,7 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
       stopping = true;
       clearInterval(beat);
       clearInterval(scan);
+      clearInterval(probe);
       await boss.offWork(JOB_QUEUE).catch(() => {});
       for (const slot of running.values()) slot.lease?.fence(reason);
       await Promise.all([...running.values()].map((s) => s.done));

@@ -22,11 +22,12 @@ export interface TargetCandidate {
  * unknown (not a release, or pointing outside releases/): a rollback from an unknown state is not guessed.
  * Invalid and incomplete releases are skipped, never chosen, so they cannot block a rollback.
  */
-export function defaultRollbackTarget(releases: readonly TargetCandidate[], current: string | null): string | null {
+export function defaultRollbackTarget(releases: readonly TargetCandidate[], current: string | null, avoid: (name: string) => boolean = () => false): string | null {
   if (!current) return null;
   const i = releases.findIndex((r) => r.name === current);
   const older = i >= 0 ? releases.slice(i + 1) : releases;
-  return older.find((r) => r.complete && r.invalid === null && !r.isCurrent && r.name !== current)?.name ?? null;
+  // `avoid`: marked bad, or its last health check failed (lib/ops/release-verdicts.ts) — never a default.
+  return older.find((r) => r.complete && r.invalid === null && !r.isCurrent && r.name !== current && !avoid(r.name))?.name ?? null;
 }
 
 // ─── the plan (pure) ──────────────────────────────────────────────────────────────────────────────────────

@@ -102,6 +102,8 @@ const settingsShape = {
   commandTimeoutSec: z.coerce.number().int().min(1).max(3600).default(120),
   healthUrl: optional(z.string().trim().url("a full URL, like http://127.0.0.1:3000/health").refine((u) => /^https?:/.test(u), "http or https only")),
   healthTimeoutSec: z.coerce.number().int().min(1).max(600).default(30),
+  /** After a rollback/switch/restore whose health check fails: undo at once, or keep it and alert. */
+  healthPolicy: z.enum(["undo", "keep"]).default("undo"),
 };
 
 const connectionShape = {

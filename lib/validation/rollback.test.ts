@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { previewSchema, releaseNameSchema, restoreSchema, rollbackSchema, undoSchema } from "./rollback";
+import { previewSchema, releaseNameSchema, restoreSchema, rollbackSchema, submitChecksOf, undoSchema } from "./rollback";
 
 describe("rollback validation", () => {
   it("parses the dialog's FormData strings", () => {
@@ -9,7 +9,11 @@ describe("rollback validation", () => {
       restoreDatabase: true,
       backupId: 12,
       confirm: "shop",
+      confirmBad: false,
     });
+    // What the plan showed comes back as hidden inputs; "(none)" is a current that pointed at nothing.
+    const checked = rollbackSchema.parse({ app: "shop", confirm: "shop", expectCurrent: "(none)", expectBackupId: "0", expectLastChange: "7", confirmBad: "on" });
+    expect(submitChecksOf(checked)).toEqual({ expect: { current: "(none)", backupId: 0, lastChangeJobId: 7 }, confirmBad: true });
     // Without the database toggle a backup id is ignored.
     expect(rollbackSchema.parse({ app: "shop", targetRelease: "1748601800", backupId: "12", confirm: "shop" })).toMatchObject({
       restoreDatabase: false,

@@ -13,14 +13,15 @@ const flag = { type: "boolean" } as const;
 
 export const rollbackSpecs = {
   plan: { usage: "plan <app> [--release R] [--restore-db [--backup ID]]   (shows the steps, changes nothing)", options: { release, "restore-db": flag, backup }, positionals: ["app"] },
-  rollback: { usage: "rollback <app> [--release R] [--restore-db [--backup ID]] [--yes]", options: { release, "restore-db": flag, backup, yes: flag }, positionals: ["app"] },
+  rollback: { usage: "rollback <app> [--release R] [--restore-db [--backup ID]] [--allow-bad] [--yes]", options: { release, "restore-db": flag, backup, "allow-bad": flag, yes: flag }, positionals: ["app"] },
   restore: { usage: "restore <app> --backup ID [--yes]", options: { backup, yes: flag }, positionals: ["app"] },
-  "switch-release": { usage: "switch-release <app> --release R [--yes]", options: { release, yes: flag }, positionals: ["app"] },
+  "switch-release": { usage: "switch-release <app> --release R [--allow-bad] [--yes]", options: { release, "allow-bad": flag, yes: flag }, positionals: ["app"] },
   undo: { usage: "undo <app> --job ID [--yes]", options: { job, yes: flag }, positionals: ["app"] },
 } as const;
 export type RollbackCommandName = keyof typeof rollbackSpecs;
 
-export type RollbackArgs = { app: string; yes: boolean; planOnly: boolean } & (
+/** allowBad: the target release is marked bad and that is meant (lib/jobs/rollback-expect.ts). */
+export type RollbackArgs = { app: string; yes: boolean; planOnly: boolean; allowBad?: boolean } & (
   | { kind: "rollback"; targetRelease?: string; restoreDatabase: boolean; backupId?: number }
   | { kind: "restore"; backupId: number }
   | { kind: "switch_release"; release: string }
@@ -35,6 +36,7 @@ export function parseRollbackArgs(command: RollbackCommandName, args: string[]):
   const app = appArg(positionals[0], usage);
   const str = (k: string) => values[k] as string | undefined;
   const yes = values.yes === true;
+  const allowBad = values["allow-bad"] === true;
   const targetRelease = checked(releaseNameSchema, str("release"), "--release", usage);
   const backupId = idFlag(str("backup"), "backup", usage);
   const jobId = idFlag(str("job"), "job", usage);
@@ -48,12 +50,12 @@ export function parseRollbackArgs(command: RollbackCommandName, args: string[]):
       const restoreDatabase = values["restore-db"] === true;
       // Without --restore-db a backup would be ignored: refuse rather than roll back code only by surprise.
       if (backupId !== undefined && !restoreDatabase) throw new UsageError("--backup needs --restore-db (it says which backup to restore)", usage);
-      return { kind: "rollback", app, yes, planOnly: command === "plan", targetRelease, restoreDatabase, backupId };
+      return { kind: "rollback", app, yes, planOnly: command === "plan", targetRelease, restoreDatabase, backupId, ...(allowBad ? { allowBad } : {}) };
     }
     case "restore":
       return { kind: "restore", app, yes, planOnly: false, backupId: required(backupId, "backup") };
     case "switch-release":
-      return { kind: "switch_release", app, yes, planOnly: false, release: required(targetRelease, "release") };
+      return { kind: "switch_release", app, yes, planOnly: false, release: required(targetRelease, "release"), ...(allowBad ? { allowBad } : {}) };
     case "undo":
       return { kind: "undo", app, yes, planOnly: false, jobId: required(jobId, "job") };
   }
@@ -79,15 +81,16 @@ async function run(parsed: RollbackArgs): Promise<number> {
   if (parsed.planOnly) return 0;
   if (!(await confirm(app.slug, parsed.yes, `run these ${p.plan.steps.length} steps on ${app.slug} now`))) return 1;
 
-  const actor = cliActor();
+  // What the plan above showed must still hold when the job is queued (someone may have acted meanwhile).
+  const checks = { actor: cliActor(), expect: p.expect, confirmBad: !!parsed.allowBad };
   const started =
     req.kind === "rollback"
-      ? await startRollback({ ...req, actor })
+      ? await startRollback({ ...req, ...checks })
       : req.kind === "restore"
-        ? await startRestore({ ...req, actor })
+        ? await startRestore({ ...req, ...checks })
         : req.kind === "switch_release"
-          ? await startSwitchRelease({ ...req, actor })
-          : await startUndo({ ...req, actor });
+          ? await startSwitchRelease({ ...req, ...checks })
+          : await startUndo({ ...req, ...checks });
   const outcome = await follow(started.jobId, started.done);
   const undo = parseChangeRecord(outcome.result)?.undo;
   if (undo?.available) console.log(`Undo with: npm run lifeboat -- undo ${app.slug} --job ${started.jobId}`);

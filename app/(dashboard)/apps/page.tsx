@@ -5,15 +5,20 @@ import { listAppsWithStatus } from "@/lib/db/queries/apps";
 import { formatAge, formatBytes } from "@/lib/format";
 import { Badge } from "@/components/ui/badge";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { LiveRefresh } from "@/components/live/live-refresh";
+import { listLiveness } from "@/lib/db/queries/app-liveness";
+import { LivenessBadge } from "@/components/live/liveness-badge";
 
 export const dynamic = "force-dynamic";
 
 export default async function AppsPage() {
   const user = await requireUser("viewer");
-  const apps = await listAppsWithStatus();
+  const [apps, liveness] = await Promise.all([listAppsWithStatus(), listLiveness()]);
   const now = Date.now();
   return (
     <div className="space-y-5">
+      <LiveRefresh />
       <header className="flex items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold text-slate-900">Apps</h1>
@@ -57,7 +62,7 @@ export default async function AppsPage() {
                     <Td>
                       {a.lastBackupAt ? (
                         <span>
-                          {formatAge(a.lastBackupAt)} ago ·{" "}
+                          <RelativeTime at={a.lastBackupAt} /> ·{" "}
                           <span className={a.lastBackupStatus === "ok" ? "text-emerald-700" : "text-red-700"}>{a.lastBackupStatus}</span>
                         </span>
                       ) : (
@@ -65,6 +70,7 @@ export default async function AppsPage() {
                       )}
                     </Td>
                     <Td>
+                      <LivenessBadge liveness={liveness.get(a.id)} hasHealthUrl={a.hasHealthUrl} />{" "}
                       {a.runningJobId ? (
                         <Badge tone={a.runningJobStatus === "lost contact" ? "red" : "blue"}>
                           job #{a.runningJobId} {a.runningJobStatus}

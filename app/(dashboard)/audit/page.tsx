@@ -1,12 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { LiveRefresh } from "@/components/live/live-refresh";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
-import { auditFacets, flushAuditThrottle, listAudit, type AuditResult } from "@/lib/db/queries/audit";
+import { auditFacets, backupNamesFor, flushAuditThrottle, listAudit, type AuditResult } from "@/lib/db/queries/audit";
 import { chainHead, verifyAuditChain } from "@/lib/db/queries/audit-chain";
 import { formatAge, formatDateTime, formatDuration } from "@/lib/format";
 import { ChainStatus, cutCell, cutMessage, FilterInput, Params } from "./parts";
@@ -38,13 +39,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const firstPage = before === undefined && after === undefined;
   const verify = firstPage && (sp.verify === "1" || (head?.rows ?? 0) <= VERIFY_ON_VIEW);
   const [fetched, facets, chain] = await Promise.all([
-    listAudit({ ...filter, limit: PAGE_SIZE + 1, before, after }),
+    listAudit({ ...filter, hideReads: true, limit: PAGE_SIZE + 1, before, after }),
     auditFacets(),
     verify ? verifyAuditChain() : Promise.resolve(null),
   ]);
   // One row more than a page tells whether there is another page in that direction.
   const more = fetched.length > PAGE_SIZE;
   const rows = after !== undefined ? fetched.slice(more ? 1 : 0) : fetched.slice(0, PAGE_SIZE);
+  const names = await backupNamesFor(rows);
   const hasOlder = after !== undefined || more;
   const hasNewer = before !== undefined || (after !== undefined && more);
   const filtered = Object.values(filter).some(Boolean);
@@ -58,6 +60,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
 
   return (
     <div className="space-y-5">
+      {firstPage && <LiveRefresh />}
       <PageHeader
         title="Audit log"
         description="Every action anyone took, refused ones included (refusals of nobody signed in: one entry per minute and client, then a count). Newest first; entries cannot be changed or deleted, and each is chained to the previous one by its hash."
@@ -139,7 +142,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 </Td>
                 <Td className="max-w-xl min-w-64">
                   {r.message && <p className="break-words text-slate-800">{cutMessage(r.message)}</p>}
-                  <Params params={r.params} />
+                  <Params params={r.params} app={r.appSlug} names={names} />
                 </Td>
               </Tr>
             ))}

@@ -27,25 +27,50 @@ const MAX_VALUE = 200;
 const MAX_PARAMS = 12;
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}…` : s);
 
+/** How a few well-known keys read in the detail view. */
+const LABELS: Record<string, string> = {
+  backupId: "backup",
+  jobId: "job",
+  targetRelease: "to release",
+  release: "release",
+  from: "from release",
+  restoreDatabase: "restore database",
+  undoOf: "undoes job",
+  putBack: "puts back",
+  method: "method",
+};
+/** Shown elsewhere in the row, or internal: the worker's re-resolved request, the form's plumbing. */
+const HIDDEN = new Set(["app", "request", "confirm", "expectCurrent", "expectBackupId", "expectLastChange"]);
+
 /**
- * Params as key=value pairs, each value and the number of pairs capped: a page of 100 entries stays small
+ * Params as a key/value list, each value and the number of pairs capped: a page of 100 entries stays small
  * even if an entry from before the size limits holds megabytes. Scrubbed again in case an older entry
- * predates a scrub rule.
+ * predates a scrub rule. Backups show by name (`names`, keyed "<app>:<id>"); long values wrap between
+ * words, never inside one, unless a single word is wider than the cell.
  */
-export function Params({ params }: { params: Record<string, unknown> }) {
-  const entries = Object.entries(scrubParams(params)).filter(([, v]) => v !== "" && v !== null && v !== undefined);
+export function Params({ params, app, names }: { params: Record<string, unknown>; app?: string | null; names?: Map<string, string> }) {
+  const entries = Object.entries(scrubParams(params)).filter(([k, v]) => v !== "" && v !== null && v !== undefined && !HIDDEN.has(k));
   if (entries.length === 0) return null;
   const shown = entries.slice(0, MAX_PARAMS);
+  const text = (k: string, v: unknown) => {
+    const raw = typeof v === "string" ? v : JSON.stringify(v);
+    if (k === "backupId" && app) {
+      const name = names?.get(`${app}:${raw}`);
+      if (name) return `${name} (#${raw})`;
+    }
+    if (k === "jobId" || k === "undoOf") return `#${raw}`;
+    return raw;
+  };
   return (
-    <p className="mt-0.5 font-mono text-xs break-all text-slate-500">
-      {shown.map(([k, v], i) => (
-        <span key={k}>
-          {i > 0 && " "}
-          <span className="text-slate-600">{cut(k, 64)}</span>=<span className="text-slate-800">{cut(typeof v === "string" ? v : JSON.stringify(v), MAX_VALUE)}</span>
-        </span>
+    <dl className="mt-1 grid grid-cols-[max-content_1fr] gap-x-3 gap-y-0.5 text-xs" data-testid="audit-params">
+      {shown.map(([k, v]) => (
+        <div key={k} className="contents">
+          <dt className="whitespace-nowrap text-slate-500">{cut(LABELS[k] ?? k, 64)}</dt>
+          <dd className="font-mono break-words text-slate-800">{cut(text(k, v), MAX_VALUE)}</dd>
+        </div>
       ))}
-      {entries.length > shown.length && <span> … {entries.length - shown.length} more</span>}
-    </p>
+      {entries.length > shown.length && <dd className="col-span-2 text-slate-500">… {entries.length - shown.length} more</dd>}
+    </dl>
   );
 }
 

@@ -36,6 +36,7 @@ const appColumns = {
   commandTimeoutSec: apps.commandTimeoutSec,
   healthUrl: apps.healthUrl,
   healthTimeoutSec: apps.healthTimeoutSec,
+  healthPolicy: apps.healthPolicy,
   createdAt: apps.createdAt,
   updatedAt: apps.updatedAt,
 };
@@ -96,6 +97,7 @@ function settingsColumns(input: AppFormInput) {
     commandTimeoutSec: input.commandTimeoutSec,
     healthUrl: input.healthUrl ?? null,
     healthTimeoutSec: input.healthTimeoutSec,
+    healthPolicy: input.healthPolicy,
   };
 }
 
@@ -149,6 +151,7 @@ export interface AppListRow {
   dbSizeBytes: number | null;
   staleAfterHours: number;
   deployRoot: string | null;
+  hasHealthUrl: boolean;
   lastBackupAt: Date | null;
   lastBackupStatus: string | null;
   lastOkBackupAt: Date | null;
@@ -182,6 +185,7 @@ export async function listAppsWithStatus(): Promise<AppListRow[]> {
       dbSizeBytes: apps.dbSizeBytes,
       staleAfterHours: apps.staleAfterHours,
       deployRoot: apps.deployRoot,
+      hasHealthUrl: sql<boolean>`${apps.healthUrl} is not null`,
       lastBackupAt: last.at,
       lastBackupStatus: last.status,
       lastOkBackupAt: lastOk.at,
@@ -194,4 +198,9 @@ export async function listAppsWithStatus(): Promise<AppListRow[]> {
     .leftJoin(lastOk, eq(lastOk.appId, apps.id))
     .orderBy(apps.slug);
   return rows.map((r) => ({ ...r, lastOkBackupAt: r.lastOkBackupAt ? new Date(r.lastOkBackupAt) : null }));
+}
+
+/** After a failed health check: undo at once, or keep and alert (lib/jobs/health-policy.ts). */
+export async function setAppHealthPolicy(id: number, policy: App["healthPolicy"]): Promise<void> {
+  await getDb().update(apps).set({ healthPolicy: policy, updatedAt: new Date() }).where(eq(apps.id, id));
 }

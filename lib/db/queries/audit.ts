@@ -1,8 +1,8 @@
 import "server-only";
-import { and, desc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { boundEntry, scrubSecrets, TRUSTED_BOUNDS, UNTRUSTED_BOUNDS, type BoundedEntry } from "@/lib/audit/bound";
 import { getDb } from "@/lib/db/client";
-import { auditLog, type AuditEntry } from "@/lib/db/schema";
+import { apps, auditLog, backups, type AuditEntry } from "@/lib/db/schema";
 
 export { csvCell, csvLine } from "@/lib/audit/csv";
 
@@ -159,7 +159,15 @@ export interface AuditFilter {
   user?: string;
   /** An exact action ("backups.start") or a prefix before a dot ("backups"). */
   action?: string;
+  /**
+   * Hide successful reads logged before reads stopped being audited (READ_ACTIONS), unless the action
+   * filter names them. The export keeps everything.
+   */
+  hideReads?: boolean;
 }
+
+/** Actions that only read: no longer audited when they succeed (defineAction's audit.read). */
+export const READ_ACTIONS = ["rollback.preview"];
 
 // Reads cut long text in SQL: rows written before entries were bounded can be megabytes, and a page or an
 // export must not fetch them whole.
@@ -202,6 +210,7 @@ function where(filter: AuditFilter, page: { before?: number; after?: number } = 
   if (filter.action) {
     conds.push(or(eq(auditLog.action, filter.action), sql`${auditLog.action} like ${`${likeEscape(filter.action)}.%`}`));
   }
+  if (filter.hideReads && !filter.action) conds.push(sql`not (${auditLog.action} in ${READ_ACTIONS} and ${auditLog.result} = 'ok')`);
   if (page.before !== undefined) conds.push(lt(auditLog.id, page.before));
   if (page.after !== undefined) conds.push(gt(auditLog.id, page.after));
   return conds.length ? and(...conds) : undefined;
@@ -259,4 +268,24 @@ export async function auditFacets(recent = 5000): Promise<{ apps: string[]; acti
     ) f order by 1, 2 limit 600`);
   const pick = (kind: string) => Array.from(rows, (r) => r).filter((r) => r.kind === kind).map((r) => r.value).slice(0, 200);
   return { apps: pick("app"), actions: pick("action"), actors: pick("actor") };
+}
+
+/**
+ * Display: the names of the backups audit rows refer to by id (`backupId` in their params), deleted ones
+ * included — an entry should say "shop_backup_20261201_205528", not "#12". Keyed "<app>:<id>".
+ */
+export async function backupNamesFor(rows: readonly Pick<AuditRow, "appSlug" | "params">[]): Promise<Map<string, string>> {
+  const wanted = new Set<string>();
+  for (const r of rows) {
+    const id = Number(r.params.backupId);
+    if (r.appSlug && Number.isSafeInteger(id) && id > 0) wanted.add(`${r.appSlug}:${id}`);
+  }
+  if (wanted.size === 0) return new Map();
+  const ids = [...new Set([...wanted].map((k) => Number(k.split(":").pop())))];
+  const found = await getDb()
+    .select({ id: backups.id, name: backups.name, slug: apps.slug })
+    .from(backups)
+    .innerJoin(apps, eq(apps.id, backups.appId))
+    .where(inArray(backups.id, ids));
+  return new Map(found.map((b) => [`${b.slug}:${b.id}`, b.name]));
 }

@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { BackupNowForm } from "@/components/backups/backup-now-form";
@@ -17,6 +18,12 @@ import { formatAge, formatBytes } from "@/lib/format";
 import { listReleases } from "@/lib/ops/releases";
 import { defaultRollbackTarget } from "@/lib/ops/rollback-plan";
 import { displayStatus, isFinal } from "@/lib/jobs/job-status";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { LiveRefresh } from "@/components/live/live-refresh";
+import { avoidedBy } from "@/lib/ops/release-verdicts";
+import { releaseVerdicts } from "@/lib/db/queries/release-events";
+import { getLiveness } from "@/lib/db/queries/app-liveness";
+import { LivenessBadge } from "@/components/live/liveness-badge";
 
 export const dynamic = "force-dynamic";
 
@@ -32,8 +39,9 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
     app.deployRoot ? listReleases(app.deployRoot).catch(() => []) : Promise.resolve([]),
     getLatestChangeJob(app.id),
   ]);
+  const liveness = await getLiveness(app.id);
   const current = releases.find((r) => r.isCurrent)?.name ?? null;
-  const previous = defaultRollbackTarget(releases, current);
+  const previous = defaultRollbackTarget(releases, current, avoidedBy(await releaseVerdicts(app.id)));
   // One place for job status: the newest job while it runs and for a while after it ends.
   const latest = jobs[0];
   const showLatest = latest && (!isFinal(latest.status) || Date.now() - (latest.finishedAt ?? latest.startedAt).getTime() < 15 * 60_000);
@@ -44,6 +52,7 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
 
   return (
     <div className="space-y-6">
+      <LiveRefresh app={app.slug} />
       <header className="flex flex-wrap items-start justify-between gap-4">
         <div>
           <p className="text-sm text-slate-500">
@@ -57,6 +66,7 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
         <div className="flex gap-2">
           {canAdmin && previous && (
             <RollbackDialog
+              key={previous} // the default target changes under an open page: start from the new one
               app={app.slug}
               mode="rollback"
               label="Roll back…"
@@ -84,8 +94,9 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
         <Fact label="Database size" value={formatBytes(app.dbSizeBytes)} />
         <Fact label="PostgreSQL" value={app.serverVersion ?? "unknown"} />
         <Fact label="CREATEDB" value={app.canCreateDb ? "yes" : "no — clones disabled"} warn={!app.canCreateDb} />
+        <Fact label="App" value={<LivenessBadge liveness={liveness} hasHealthUrl={!!app.healthUrl} />} warn={liveness?.state === "down"} />
         <Fact label="Current release" value={current ?? (app.deployRoot ? "none" : "no deploy root")} />
-        <Fact label="Last good backup" value={lastOk ? `${formatAge(lastOk.createdAt)} ago` : "never"} warn={stale} />
+        <Fact label="Last good backup" value={lastOk ? <RelativeTime at={lastOk.createdAt} /> : "never"} warn={stale} />
         <Fact label="Retention" value={`newest ${app.retention} automatic`} />
       </dl>
 
@@ -138,7 +149,7 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
   );
 }
 
-function Fact({ label, value, warn }: { label: string; value: string; warn?: boolean }) {
+function Fact({ label, value, warn }: { label: string; value: ReactNode; warn?: boolean }) {
   return (
     <div>
       <dt className="text-xs uppercase tracking-wide text-slate-500">{label}</dt>

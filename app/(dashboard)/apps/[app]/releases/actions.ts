@@ -3,8 +3,9 @@
 import { revalidatePath } from "next/cache";
 import { defineAction } from "@/lib/actions/wrapper";
 import { requireAppBySlug } from "@/lib/db/queries/apps";
+import { markRelease } from "@/lib/jobs/release-history";
 import { previewRollback, startRestore, startRollback, startSwitchRelease, startUndo } from "@/lib/jobs/rollback-job";
-import { previewSchema, restoreSchema, rollbackSchema, switchReleaseSchema, undoSchema } from "@/lib/validation/rollback";
+import { markReleaseSchema, previewSchema, restoreSchema, rollbackSchema, submitChecksOf, switchReleaseSchema, undoSchema } from "@/lib/validation/rollback";
 
 const appAudit = { app: (input: { app: string }) => input.app };
 
@@ -18,7 +19,8 @@ export const previewRollbackAction = defineAction({
   name: "rollback.preview",
   role: "admin",
   schema: previewSchema,
-  audit: appAudit,
+  // A preview changes nothing: the audit log is for what people did, not what they looked at.
+  audit: { ...appAudit, read: true },
   handler: async (input) => {
     const app = await requireAppBySlug(input.app);
     const preview = await previewRollback({ ...input, app } as Parameters<typeof previewRollback>[0]);
@@ -31,15 +33,17 @@ export const rollbackAction = defineAction({
   role: "admin",
   schema: rollbackSchema,
   audit: appAudit,
-  handler: async (input, { user }) => {
+  handler: async (input, { user, note }) => {
     const app = await requireAppBySlug(input.app);
-    const { jobId } = await startRollback({
+    const { jobId, summary } = await startRollback({
       app,
       targetRelease: input.targetRelease,
       restoreDatabase: input.restoreDatabase,
       backupId: input.backupId,
       actor: user.email,
+      ...submitChecksOf(input),
     });
+    note(summary);
     changed(app.slug);
     return { jobId };
   },
@@ -50,9 +54,10 @@ export const restoreAction = defineAction({
   role: "admin",
   schema: restoreSchema,
   audit: appAudit,
-  handler: async (input, { user }) => {
+  handler: async (input, { user, note }) => {
     const app = await requireAppBySlug(input.app);
-    const { jobId } = await startRestore({ app, backupId: input.backupId, actor: user.email });
+    const { jobId, summary } = await startRestore({ app, backupId: input.backupId, actor: user.email, ...submitChecksOf(input) });
+    note(summary);
     changed(app.slug);
     return { jobId };
   },
@@ -63,9 +68,10 @@ export const switchReleaseAction = defineAction({
   role: "admin",
   schema: switchReleaseSchema,
   audit: appAudit,
-  handler: async (input, { user }) => {
+  handler: async (input, { user, note }) => {
     const app = await requireAppBySlug(input.app);
-    const { jobId } = await startSwitchRelease({ app, release: input.release, actor: user.email });
+    const { jobId, summary } = await startSwitchRelease({ app, release: input.release, actor: user.email, ...submitChecksOf(input) });
+    note(summary);
     changed(app.slug);
     return { jobId };
   },
@@ -76,10 +82,25 @@ export const undoAction = defineAction({
   role: "admin",
   schema: undoSchema,
   audit: appAudit,
-  handler: async (input, { user }) => {
+  handler: async (input, { user, note }) => {
     const app = await requireAppBySlug(input.app);
-    const { jobId } = await startUndo({ app, jobId: input.jobId, actor: user.email });
+    const { jobId, summary } = await startUndo({ app, jobId: input.jobId, actor: user.email, ...submitChecksOf(input) });
+    note(summary);
     changed(app.slug);
     return { jobId };
+  },
+});
+
+export const markReleaseAction = defineAction({
+  name: "release.mark",
+  role: "operator",
+  schema: markReleaseSchema,
+  audit: appAudit,
+  handler: async (input, { user, note }) => {
+    const app = await requireAppBySlug(input.app);
+    await markRelease(app, input.release, input.bad, user.email, input.note);
+    note(`${input.bad ? "marked bad" : "unmarked"}: ${input.release}`);
+    changed(app.slug);
+    return { release: input.release, bad: input.bad };
   },
 });

@@ -13,6 +13,12 @@ import { RepairCurrent } from "@/components/releases/repair-current";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { LiveRefresh } from "@/components/live/live-refresh";
+import { avoidedBy } from "@/lib/ops/release-verdicts";
+import { listReleaseEvents, releaseVerdicts } from "@/lib/db/queries/release-events";
+import { MarkBadButton } from "@/components/releases/mark-bad-button";
+import { ReleaseHistory, ReleaseVerdictBadges } from "@/components/releases/release-history";
 
 export const dynamic = "force-dynamic";
 
@@ -48,7 +54,9 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
   const releases = releasesOrError;
   const okBackups = backups.filter((b) => b.status === "ok");
   const current = releases.find((r) => r.isCurrent);
-  const previous = defaultRollbackTarget(releases, current?.name ?? null);
+  const [verdicts, history] = await Promise.all([releaseVerdicts(app.id), listReleaseEvents(app.id, 500)]);
+  const canOperate = hasRole(user.role, "operator");
+  const previous = defaultRollbackTarget(releases, current?.name ?? null, avoidedBy(verdicts));
   const usable = releases.filter((r) => r.invalid === null);
   const dialogReleases = usable.map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }));
   const dialogBackups = backups
@@ -57,6 +65,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
 
   return (
     <div className="space-y-5">
+      <LiveRefresh app={app.slug} />
       <header className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <p className="text-sm text-slate-500">
@@ -68,7 +77,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
           </p>
         </div>
         {canAdmin && previous && (
-          <RollbackDialog app={app.slug} mode="rollback" label="Roll back…" releases={dialogReleases} backups={dialogBackups} defaultRelease={previous} />
+          <RollbackDialog key={previous} app={app.slug} mode="rollback" label="Roll back…" releases={dialogReleases} backups={dialogBackups} defaultRelease={previous} />
         )}
       </header>
       {link.state === "outside" && (
@@ -104,10 +113,12 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
             {releases.map((r) => {
               const linked = okBackups.filter((b) => b.forRelease === r.name || b.release === r.name);
               return (
-                <Tr key={r.name} data-testid="release-row" data-current={r.isCurrent ? "true" : "false"} data-valid={r.invalid === null ? "true" : "false"}>
+                <Tr key={r.name} data-testid="release-row" data-release={r.name} data-current={r.isCurrent ? "true" : "false"} data-valid={r.invalid === null ? "true" : "false"}>
                   <Td>
                     <span className="font-mono text-slate-900">{r.name}</span>
                     {r.isCurrent && <span className="ml-2 rounded-full bg-emerald-600 px-2 py-0.5 text-xs font-semibold text-white">current</span>}
+                    <ReleaseVerdictBadges verdict={verdicts.get(r.name)} />
+                    <ReleaseHistory events={history.filter((e) => e.release === r.name).slice(0, 3)} />
                     {r.invalid !== null ? (
                       <span className="ml-2" data-testid="release-invalid">
                         <Badge tone="red" title={`Invalid name: ${r.invalid}.`}>invalid name — never a rollback target</Badge>
@@ -117,7 +128,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
                     )}
                   </Td>
                   <Td className="text-slate-700" title={formatDateTime(r.mtime)}>
-                    {formatAge(r.mtime)} ago
+                    <RelativeTime at={r.mtime} />
                   </Td>
                   <Td className="text-xs text-slate-600">
                     {linked.length === 0
@@ -129,6 +140,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
                         ))}
                   </Td>
                   <Td align="right">
+                    {canOperate && r.invalid === null && <MarkBadButton app={app.slug} release={r.name} bad={!!verdicts.get(r.name)?.markedBad} />}
                     {canAdmin && !r.isCurrent && r.complete && r.invalid === null && link.state !== "outside" && (
                       <RollbackDialog app={app.slug} mode="switch_release" label="Switch to this release" tone="neutral" release={r.name} />
                     )}

@@ -38,6 +38,7 @@ export default async function AppSettingsPage({ params }: { params: Promise<{ ap
           commandCwd: app.commandCwd ?? "",
           commandTimeoutSec: app.commandTimeoutSec,
           healthTimeoutSec: app.healthTimeoutSec,
+          healthPolicy: app.healthPolicy,
         }}
       />
     </div>

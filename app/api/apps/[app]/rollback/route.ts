@@ -1,7 +1,7 @@
 import { apiRoute } from "@/lib/auth/api-auth";
 import { requireAppBySlug } from "@/lib/db/queries/apps";
 import { startRollback } from "@/lib/jobs/rollback-job";
-import { rollbackSchema } from "@/lib/validation/rollback";
+import { rollbackSchema, submitChecksOf } from "@/lib/validation/rollback";
 
 export const dynamic = "force-dynamic";
 
@@ -11,15 +11,17 @@ export const POST = apiRoute({
   role: "admin",
   schema: rollbackSchema,
   audit: { app: (input) => input.app },
-  handler: async (input, { user }) => {
+  handler: async (input, { user, note }) => {
     const app = await requireAppBySlug(input.app);
-    const { jobId } = await startRollback({
+    const { jobId, summary } = await startRollback({
       app,
       targetRelease: input.targetRelease,
       restoreDatabase: input.restoreDatabase,
       backupId: input.backupId,
       actor: user.email,
+      ...submitChecksOf(input),
     });
+    note(summary);
     return { jobId, poll: `/api/apps/${app.slug}/jobs/${jobId}` };
   },
 });
