@@ -1,16 +1,17 @@
 import type { HTMLAttributes, ReactNode, TdHTMLAttributes, ThHTMLAttributes } from "react";
 import { cx } from "./cx";
+import { ScrollArea } from "./scroll-area";
 
-// Table primitives: a bordered, horizontally scrolling table with dense rows and tabular numbers.
+// Table primitives: a bordered table that scrolls sideways inside its box (with a hint when it does) with dense rows and tabular numbers.
 
 /** `label` names the table for screen readers and tests (getByRole("table", { name })). */
 export function Table({ label, className, children }: { label: string; className?: string; children: ReactNode }) {
   return (
-    <div className={cx("overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-xs", className)}>
+    <ScrollArea className={cx("rounded-lg border border-slate-200 bg-white shadow-xs", className)}>
       <table aria-label={label} className="min-w-full border-collapse text-sm">
         {children}
       </table>
-    </div>
+    </ScrollArea>
   );
 }
 

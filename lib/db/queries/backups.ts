@@ -4,11 +4,11 @@ import type { Role } from "@/lib/auth/roles";
 import { getDb } from "@/lib/db/client";
 import { backups, type Backup } from "@/lib/db/schema";
 
-const live = (appId: number) => and(eq(backups.appId, appId), isNull(backups.deletedAt));
+export const live = (appId: number) => and(eq(backups.appId, appId), isNull(backups.deletedAt));
 
 export type BackupView = Omit<Backup, "deletedAt" | "appId">;
 
-const backupColumns = {
+export const backupColumns = {
   id: backups.id,
   name: backups.name,
   method: backups.method,

@@ -4,7 +4,8 @@ import { RollbackDialog } from "@/components/rollback/rollback-dialog";
 import { hasRole } from "@/lib/auth/roles";
 import { requireUser } from "@/lib/auth/session";
 import { getAppBySlug } from "@/lib/db/queries/apps";
-import { listBackups } from "@/lib/db/queries/backups";
+import { listRestorableBackups } from "@/lib/db/queries/backup-pages";
+import { pickerBackups } from "@/components/rollback/picker-backups";
 import { formatAge, formatDateTime } from "@/lib/format";
 import { OpError } from "@/lib/ops/errors";
 import { listReleases, readCurrentLink, type CurrentLink } from "@/lib/ops/releases";
@@ -32,7 +33,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
   }
   const [releasesOrError, backups, link] = await Promise.all([
     listReleases(app.deployRoot).catch((e: unknown) => (e instanceof OpError ? e : Promise.reject(e))),
-    listBackups(app.id),
+    listRestorableBackups(app.id),
     readCurrentLink(app.deployRoot),
   ]);
   if (releasesOrError instanceof OpError) {
@@ -51,9 +52,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
   const previous = defaultRollbackTarget(releases, current?.name ?? null);
   const usable = releases.filter((r) => r.invalid === null);
   const dialogReleases = usable.map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }));
-  const dialogBackups = backups
-    .filter((b) => b.status === "ok" || b.status === "tampered")
-    .map((b) => ({ id: b.id, name: b.name, method: b.method, createdAt: b.createdAt.toISOString(), tampered: b.status === "tampered" }));
+  const dialogBackups = pickerBackups(backups);
 
   return (
     <div className="space-y-5">
