@@ -1,3 +1,4 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { hasRole } from "@/lib/auth/roles";
 import { requireUser } from "@/lib/auth/session";
@@ -8,13 +9,15 @@ import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 
 export const dynamic = "force-dynamic";
 
+export const metadata: Metadata = { title: "Apps" };
+
 export default async function AppsPage() {
   const user = await requireUser("viewer");
   const apps = await listAppsWithStatus();
   const now = Date.now();
   return (
     <div className="space-y-5">
-      <header className="flex items-end justify-between gap-4">
+      <header className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold text-slate-900">Apps</h1>
           <p className="text-sm text-slate-600">Every app Lifeboat protects, with its last backup.</p>

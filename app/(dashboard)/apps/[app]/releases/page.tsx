@@ -1,3 +1,4 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { RollbackDialog } from "@/components/rollback/rollback-dialog";
@@ -16,6 +17,10 @@ import { Badge } from "@/components/ui/badge";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ app: string }> }): Promise<Metadata> {
+  return { title: `Releases · ${(await params).app}` };
+}
 
 export default async function ReleasesPage({ params }: { params: Promise<{ app: string }> }) {
   const user = await requireUser("viewer");
