@@ -52,7 +52,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
       <TBody>
         {backups.map((b) => (
           <Tr key={b.id} data-testid="backup-row" data-method={b.method} data-status={b.status} data-name={b.name} className="align-top">
-            <Td className="min-w-48">
+            <Td className="min-w-36 sm:min-w-48">
               {b.label && <div className="font-semibold text-slate-900" data-testid="backup-label">{b.label}</div>}
               <div className={`font-mono text-xs break-all ${b.label ? "text-slate-500" : "text-slate-900"}`}>{b.name}</div>
               <div className="text-xs text-slate-500">

@@ -10,6 +10,8 @@ import { JobProgress } from "./job-progress";
 import { useJob } from "./use-job";
 
 const PAGE = 100;
+// The log is stamped to the second: say "< 1 s" rather than a precise-looking "0 ms".
+const secs = (s: number) => (s < 1 ? "< 1 s" : formatDuration(s * 1000));
 
 /** A job in full: progress, phases with durations, the evidence, the whole log (paged), commands to copy. */
 export function JobDetail({ app, jobId, undoCommand }: { app: string; jobId: number; undoCommand?: string }) {
@@ -26,7 +28,7 @@ export function JobDetail({ app, jobId, undoCommand }: { app: string; jobId: num
 
   return (
     <div className="space-y-5">
-      <JobProgress app={app} jobId={jobId} refreshOnEnd={false} />
+      <JobProgress app={app} jobId={jobId} refreshOnEnd={false} showLog={false} />
       <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
         <h2 className="text-base font-semibold">Phases</h2>
         {phases.length === 0 ? (
@@ -37,7 +39,7 @@ export function JobDetail({ app, jobId, undoCommand }: { app: string; jobId: num
               <li key={i} className="flex flex-wrap justify-between gap-2 border-b border-slate-100 pb-1 last:border-0">
                 <span className="min-w-0 break-words">{p.name}</span>
                 <span className="text-slate-600 tabular-nums">
-                  +{formatDuration(p.startSec * 1000)} · {p.durationSec === null ? (ended ? "—" : "running") : formatDuration(p.durationSec * 1000)}
+                  +{secs(p.startSec)} · {p.durationSec === null ? (ended ? "—" : "running") : secs(p.durationSec)}
                 </span>
               </li>
             ))}

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
 import { formatBytes } from "@/lib/format";
@@ -10,7 +11,7 @@ import { useJob } from "./use-job";
  * Live status of one job: polls while it runs, then refreshes the page's server data once it ends (unless
  * the caller refreshes itself, like a dialog that would otherwise vanish with the button that opened it).
  */
-export function JobProgress({ app, jobId, title, refreshOnEnd = true }: { app: string; jobId: number; title?: string; refreshOnEnd?: boolean }) {
+export function JobProgress({ app, jobId, title, refreshOnEnd = true, showLog = true }: { app: string; jobId: number; title?: string; refreshOnEnd?: boolean; showLog?: boolean }) {
   const router = useRouter();
   const { data, error } = useJob(app, jobId);
   const ended = useRef(false);
@@ -65,8 +66,13 @@ export function JobProgress({ app, jobId, title, refreshOnEnd = true }: { app: s
       )}
       {data.status === "queued" && <p className="text-sm text-slate-600">Waiting for a worker to take it.</p>}
       {data.error && <p className="whitespace-pre-wrap text-sm text-red-700">{data.error}</p>}
-      {lines.length > 0 && (
-        <pre className="max-h-32 overflow-auto rounded bg-slate-950 p-2 font-mono text-xs leading-5 text-slate-200">{lines.join("\n")}</pre>
+      {showLog && lines.length > 0 && (
+        <>
+          <pre className="max-h-32 overflow-auto rounded bg-slate-950 p-2 font-mono text-xs leading-5 text-slate-200">{lines.join("\n")}</pre>
+          <Link href={`/apps/${app}/jobs/${jobId}`} className="inline-block text-xs text-sky-700 hover:underline">
+            Whole log, phases and evidence →
+          </Link>
+        </>
       )}
     </section>
   );

@@ -2,7 +2,7 @@ import Link from "next/link";
 
 /** Previous / next links for a server-paged list; keeps the other query parameters (filters) as they are. */
 export function Pager(props: { basePath: string; params: Record<string, string | undefined>; page: number; pages: number; total: number; noun: string }) {
-  if (props.pages <= 1) return <p className="text-xs text-slate-500">{props.total} {props.noun}</p>;
+  if (props.pages <= 1) return <p className="text-xs text-slate-500">{props.total} {props.total === 1 ? props.noun.replace(/s$/, "") : props.noun}</p>;
   const href = (page: number) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(props.params)) if (v) q.set(k, v);
