@@ -4,18 +4,8 @@ import Link from "next/link";
 import { useJob } from "@/components/jobs/use-job";
 import { JobProgress } from "@/components/jobs/job-progress";
 import { isFinal } from "@/lib/jobs/job-status";
-import { parseChangeRecord, type ChangeRecord } from "@/lib/ops/change-record";
-
-/** What a finished change did, in one or two sentences built from its change record. */
-export function describeChange(r: ChangeRecord): string {
-  const parts: string[] = [];
-  if (r.switched) parts.push(`The app now runs release ${r.release ?? "?"} (was ${r.previousRelease ?? "none"}).`);
-  if (r.swapped && r.restoredFrom) parts.push(`Its database ${r.live} now holds the data of ${r.restoredFrom.name}.`);
-  else if (r.swapped && r.kind === "undo") parts.push(`Its database ${r.live} is back to what it held before job #${r.undoOf ?? "?"}.`);
-  if (r.swapped && r.preRollbackDb) parts.push(`The database it replaced is kept as ${r.preRollbackDb}.`);
-  if (!r.changed) parts.push("Nothing the app uses was changed.");
-  return parts.join(" ");
-}
+import { describeChange } from "@/lib/jobs/describe-result";
+import { parseChangeRecord } from "@/lib/ops/change-record";
 
 /**
  * The dialog's end: live progress while the job runs (and that closing is safe), then a plain statement of
