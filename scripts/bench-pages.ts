@@ -5,6 +5,7 @@
 //
 //   npm run bench:pages                       1,000 backups, 10,000 audit rows, port 3409
 //   npm run bench:pages -- --backups 2000 --audit 20000 --port 3408 --rounds 40
+//   npm run bench:pages -- --save             also keeps each page's HTML in .lifeboat/bench-pages/html/ to look at
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -16,7 +17,7 @@ import { Supervisor } from "./lib/demo-supervisor";
 import { printTable } from "./lib/print-table";
 
 const { values: opts } = parseArgs({
-  options: { backups: { type: "string", default: "1000" }, audit: { type: "string", default: "10000" }, port: { type: "string", default: "3409" }, rounds: { type: "string", default: "30" } },
+  options: { backups: { type: "string", default: "1000" }, audit: { type: "string", default: "10000" }, port: { type: "string", default: "3409" }, rounds: { type: "string", default: "30" }, save: { type: "boolean", default: false } },
   strict: true,
 });
 const N_BACKUPS = Number(opts.backups);
@@ -72,10 +73,15 @@ async function measure(url: string, cookie: string): Promise<{ seq: number[]; co
     return { ms: performance.now() - t, bytes: body.byteLength, status: res.status };
   };
   const first = await one(); // warm-up (and the size)
+  if (opts.save) {
+    await fs.mkdir(path.join(baseDir, "html"), { recursive: true });
+    const html = await (await fetch(url, { headers: { cookie } })).text();
+    await fs.writeFile(path.join(baseDir, "html", `${new URL(url).pathname.replace(/\W+/g, "_") || "root"}.html`), html);
+  }
   const seq: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) seq.push((await one()).ms);
+  for (let i = 0; i < (opts.save ? 1 : ROUNDS); i++) seq.push((await one()).ms);
   const conc: number[] = [];
-  for (let r = 0; r < 3; r++) conc.push(...(await Promise.all(Array.from({ length: CONCURRENCY }, one))).map((x) => x.ms));
+  for (let r = 0; r < (opts.save ? 1 : 3); r++) conc.push(...(await Promise.all(Array.from({ length: CONCURRENCY }, one))).map((x) => x.ms));
   return { seq, conc, bytes: first.bytes, status: first.status };
 }
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useActionState, useEffect } from "react";
+import { startTransition, useActionState, useEffect } from "react";
 import { deleteBackupAction, pinBackupAction, verifyBackupAction } from "@/app/(dashboard)/apps/[app]/actions";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import type { ActionResult } from "@/lib/actions/result";
@@ -40,31 +40,32 @@ export function BackupRowActions(props: {
     if (verifyState?.status === "ok") router.refresh();
   }, [verifyState, router]);
   const error = [pinState, verifyState].find((s) => s && s.status !== "ok");
+  const send = (action: (fd: FormData) => void, extra: Record<string, string>) => {
+    const fd = new FormData();
+    fd.set("app", props.app);
+    fd.set("backupId", String(props.backupId));
+    for (const [k, v] of Object.entries(extra)) fd.set(k, v);
+    startTransition(() => action(fd));
+  };
 
   if (!canOperate) return null;
   return (
     <div className="flex flex-col items-start gap-1">
       <div className="flex flex-wrap gap-1">
-        <form action={pinAction}>
-          <input type="hidden" name="app" value={props.app} />
-          <input type="hidden" name="backupId" value={props.backupId} />
-          <input type="hidden" name="pinned" value={props.pinned ? "false" : "true"} />
-          <button
-            disabled={pinPending || (props.adminPinned && !canDelete)}
-            title={props.adminPinned && !canDelete ? "Pinned by an admin: only an admin can unpin it" : undefined}
-            className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50 disabled:opacity-50"
-          >
-            {props.pinned ? "Unpin" : "Pin"}
-          </button>
-        </form>
+        {/* Buttons, not progressive-enhancement forms: 25 rows of hidden action fields were a third of the page. */}
+        <button
+          type="button"
+          onClick={() => send(pinAction, { pinned: props.pinned ? "false" : "true" })}
+          disabled={pinPending || (props.adminPinned && !canDelete)}
+          title={props.adminPinned && !canDelete ? "Pinned by an admin: only an admin can unpin it" : undefined}
+          className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50 disabled:opacity-50"
+        >
+          {props.pinned ? "Unpin" : "Pin"}
+        </button>
         {props.verifiable && (
-          <form action={verifyAction}>
-            <input type="hidden" name="app" value={props.app} />
-            <input type="hidden" name="backupId" value={props.backupId} />
-            <button disabled={verifyPending} className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50">
-              Verify
-            </button>
-          </form>
+          <button type="button" onClick={() => send(verifyAction, {})} disabled={verifyPending} className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50">
+            Verify
+          </button>
         )}
         {canDelete && (
           <ConfirmDialog

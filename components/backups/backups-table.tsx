@@ -2,9 +2,8 @@ import type { AppView } from "@/lib/db/queries/apps";
 import type { BackupView } from "@/lib/db/queries/backups";
 import { whyNot, type Capabilities } from "@/lib/auth/capabilities";
 import { formatAge, formatBytes, formatDateTime, formatDuration } from "@/lib/format";
-import { manualRestoreCommand } from "@/lib/ops/restore-command";
 import { RollbackDialog } from "@/components/rollback/rollback-dialog";
-import { CommandBlock } from "@/components/ui/copy-button";
+import Link from "next/link";
 import { BackupRowActions, type UndoNeeds } from "./backup-row-actions";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
@@ -54,7 +53,9 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
           <Tr key={b.id} data-testid="backup-row" data-method={b.method} data-status={b.status} data-name={b.name} className="align-top">
             <Td className="min-w-36 sm:min-w-48">
               {b.label && <div className="font-semibold text-slate-900" data-testid="backup-label">{b.label}</div>}
-              <div className={`font-mono text-xs break-all ${b.label ? "text-slate-500" : "text-slate-900"}`}>{b.name}</div>
+              <Link href={`/apps/${app.slug}/backups/${b.id}`} className={`font-mono text-xs break-all hover:underline ${b.label ? "text-slate-500" : "text-slate-900"}`}>
+                {b.name}
+              </Link>
               <div className="text-xs text-slate-500">
                 {b.method === "dump" ? `pg_dump ${b.format ?? ""}` : "clone database"}
                 {b.pinned && (
@@ -64,12 +65,9 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
                 )}
               </div>
               {b.status === "ok" && (
-                <details className="mt-1 w-56 text-xs sm:w-72">
-                  <summary className="cursor-pointer text-sky-700">Manual restore command</summary>
-                  <div className="mt-1">
-                    <CommandBlock text={manualRestoreCommand({ app, backup: b })} />
-                  </div>
-                </details>
+                <Link href={`/apps/${app.slug}/backups/${b.id}`} className="mt-1 block text-xs text-sky-700 hover:underline">
+                  Manual restore command →
+                </Link>
               )}
               {b.error && <p className="mt-1 max-w-md text-xs break-words whitespace-pre-wrap text-red-700">{b.error}</p>}
             </Td>

@@ -54,7 +54,8 @@ export function SizeChart({ points, totals }: { points: SizeBucket[]; totals: { 
         {(["dump", "clone"] as const).map((m) => (
           <polyline key={m} points={line(m)} fill="none" className={m === "dump" ? "stroke-sky-600" : "stroke-violet-600"} strokeWidth={1.5} />
         ))}
-        {points.map((p, i) => (
+        {/* A dot (with its size on hover) per slice while they are few; beyond that the lines carry it. */}
+        {points.length <= 40 && points.map((p, i) => (
           <circle key={i} cx={x(p.at.getTime())} cy={scale.y(p.maxBytes)} r={3} className={p.method === "dump" ? "fill-sky-600" : "fill-violet-600"}>
             <title>{`${p.method} · ${formatBytes(p.maxBytes)}${p.count > 1 ? ` (largest of ${p.count})` : ""} · ${formatDateTime(p.at)}`}</title>
           </circle>
