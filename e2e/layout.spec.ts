@@ -60,15 +60,18 @@ test("on a phone the backups table scrolls inside its box with a hint, and the r
   const table = page.getByRole("table", { name: "Backups" });
   await expect(table).toBeVisible();
   await expect(page.getByTestId("scroll-hint").first()).toBeVisible();
-  const row = page.getByTestId("backup-row").filter({ has: page.getByText("Manual restore command") }).first();
-  const before = await table.evaluate((t) => t.scrollWidth);
-  await row.getByText("Manual restore command").click();
-  await expect(row.locator("pre")).toBeVisible();
-  expect(await table.evaluate((t) => t.scrollWidth)).toBeLessThanOrEqual(before);
-  await noPageOverflow(page, "app page with the restore command open");
+  const row = page.getByTestId("backup-row").filter({ has: page.getByRole("link", { name: /Manual restore command/ }) }).first();
   // The row's actions sit beside the name: on screen without scrolling the table.
   await expect(row.getByRole("button", { name: "Pin" })).toBeInViewport();
-  await shoot(page, "apps_shop-restore-command-390");
+  // The command lives on the backup's own page, where it wraps inside the page instead of widening a table.
+  await row.getByRole("link", { name: /Manual restore command/ }).click();
+  await expect(page).toHaveURL(/\/apps\/shop\/backups\/\d+$/);
+  await expect(page.locator("pre")).toContainText(/pg_restore|psql/);
+  await expect(page.getByRole("button", { name: "Copy" })).toBeVisible();
+  await noPageOverflow(page, "backup page with the restore command");
+  await shoot(page, "apps_shop_backups-390");
+  await page.setViewportSize(DESKTOP);
+  await shoot(page, "apps_shop_backups-1440");
 });
 
 test("dialogs work from the keyboard: open, Tab stays inside, Esc closes, focus returns; they fit a phone", async ({ page }) => {

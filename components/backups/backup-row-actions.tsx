@@ -5,7 +5,6 @@ import { startTransition, useActionState, useEffect } from "react";
 import { deleteBackupAction, pinBackupAction, verifyBackupAction } from "@/app/(dashboard)/apps/[app]/actions";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import type { ActionResult } from "@/lib/actions/result";
-import type { Capabilities } from "@/lib/auth/capabilities";
 
 type R = ActionResult<unknown> | null;
 
@@ -25,12 +24,13 @@ export function BackupRowActions(props: {
   pinned: boolean;
   /** Pinned by an admin: only an admin may unpin it (the action refuses anyone else too). */
   adminPinned?: boolean;
-  caps: Capabilities;
+  /** Booleans, not the whole Capabilities: these props are sent once per row. */
+  canOperate: boolean;
+  canDelete: boolean;
   verifiable: boolean;
   undoNeeds?: UndoNeeds;
 }) {
-  const canOperate = props.caps.pin.ok;
-  const canDelete = props.caps.deleteBackup.ok;
+  const { canOperate, canDelete } = props;
   const [pinState, pinAction, pinPending] = useActionState<R, FormData>(pinBackupAction, null);
   const [verifyState, verifyAction, verifyPending] = useActionState<R, FormData>(verifyBackupAction, null);
   const [deleteState, deleteAction, deletePending] = useActionState<R, FormData>(deleteBackupAction, null);

@@ -84,7 +84,8 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
                   name={b.name}
                   pinned={b.pinned}
                   adminPinned={b.pinned && b.pinnedRole === "admin"}
-                  caps={caps}
+                  canOperate={caps.pin.ok}
+                  canDelete={caps.deleteBackup.ok}
                   verifiable={b.status === "ok"}
                   undoNeeds={props.undoNeeds?.backupId === b.id ? props.undoNeeds : undefined}
                 />

@@ -8,7 +8,7 @@ import { ScrollArea } from "./scroll-area";
 export function Table({ label, className, children }: { label: string; className?: string; children: ReactNode }) {
   return (
     <ScrollArea className={cx("rounded-lg border border-slate-200 bg-white shadow-xs", className)}>
-      <table aria-label={label} className="min-w-full border-collapse text-sm">
+      <table aria-label={label} className="min-w-full border-collapse text-left text-sm">
         {children}
       </table>
     </ScrollArea>
@@ -28,10 +28,10 @@ export function Tr({ className, ...rest }: HTMLAttributes<HTMLTableRowElement>) 
 }
 
 type Align = "left" | "right" | "center";
-const alignClass = (a: Align | undefined) => (a === "right" ? "text-right" : a === "center" ? "text-center" : "text-left");
+const alignClass = (a: Align | undefined) => (a === "right" ? "text-right" : a === "center" ? "text-center" : "");
 
 export function Th({ align, className, ...rest }: ThHTMLAttributes<HTMLTableCellElement> & { align?: Align }) {
-  return <th scope="col" {...rest} className={cx("px-3 py-2 whitespace-nowrap", alignClass(align), className)} />;
+  return <th scope="col" {...rest} className={cx("px-3 py-2 whitespace-nowrap", alignClass(align) || "text-left", className)} />;
 }
 
 export function Td({

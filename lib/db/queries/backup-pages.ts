@@ -7,7 +7,8 @@ import { backupColumns, live, type BackupView } from "./backups";
 // What the app page reads about backups when an app has a thousand of them: one page of rows, the picker's
 // restorable list, the last good backup and a chart aggregate — never every row.
 
-export const BACKUP_PAGE_SIZE = 25;
+// 20 rows keep the app page under 150 KB of HTML (bench:pages) while a day of hourly backups fits on page 1.
+export const BACKUP_PAGE_SIZE = 20;
 
 export interface BackupFilter {
   status?: BackupView["status"];
