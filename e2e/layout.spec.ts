@@ -61,8 +61,12 @@ test("on a phone the backups table scrolls inside its box with a hint, and the r
   await expect(table).toBeVisible();
   await expect(page.getByTestId("scroll-hint").first()).toBeVisible();
   const row = page.getByTestId("backup-row").filter({ has: page.getByRole("link", { name: /Manual restore command/ }) }).first();
-  // The row's actions sit beside the name: on screen without scrolling the table.
-  await expect(row.getByRole("button", { name: "Pin" })).toBeInViewport();
+  // The row's actions sit beside the name: on screen without scrolling the table sideways.
+  const pin = row.getByRole("button", { name: "Pin" });
+  await pin.scrollIntoViewIfNeeded();
+  const box = (await pin.boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+  expect(await table.evaluate((t) => t.parentElement!.scrollLeft)).toBe(0);
   // The command lives on the backup's own page, where it wraps inside the page instead of widening a table.
   await row.getByRole("link", { name: /Manual restore command/ }).click();
   await expect(page).toHaveURL(/\/apps\/shop\/backups\/\d+$/);
