@@ -104,7 +104,11 @@ async function main() {
     const { migrateMetadata } = await import("@/lib/db/migrate");
     await migrateMetadata();
     const deployRoot = path.join(baseDir, "deploy");
-    for (const r of ["r1", "r2", "r3"]) await fs.mkdir(path.join(deployRoot, "releases", r), { recursive: true });
+    // Complete releases, so the app page carries its "Roll back…" dialog and backup picker like a real one.
+    for (const r of ["r1", "r2", "r3"]) {
+      await fs.mkdir(path.join(deployRoot, "releases", r), { recursive: true });
+      await fs.writeFile(path.join(deployRoot, "releases", r, ".lifeboat-release-complete"), "");
+    }
     await fs.symlink(path.join("releases", "r3"), path.join(deployRoot, "current"));
     await fs.mkdir(path.join(baseDir, "backups"), { recursive: true });
     say(`seeding ${N_BACKUPS} backups and ${N_AUDIT} audit rows`);

@@ -56,9 +56,12 @@ describe("backup pages", () => {
     expect(last?.label).toBe("v2.0.0");
   });
 
-  it("the restore picker is bounded and carries the label", async () => {
-    const picker = await listRestorableBackups(appId, 50);
-    expect(picker).toHaveLength(50);
+  it("the restore picker is bounded, keeps older named backups, and carries the label", async () => {
+    const newestOnly = await listRestorableBackups(appId, 50, 0);
+    expect(newestOnly).toHaveLength(50);
+    // The named one is the third newest: ask for the newest 1 and it still comes along as a kept one.
+    const picker = await listRestorableBackups(appId, 1, 5);
+    expect(picker.map((b) => b.kind)).toEqual(["pre_rollback", "named"]);
     expect(picker.some((b) => b.status === "failed")).toBe(false);
     expect(picker.find((b) => b.kind === "named")?.label).toBe("v2.0.0");
   });

@@ -43,8 +43,19 @@ export async function listBackupsPage(appId: number, f: BackupFilter, page: numb
   return { rows, total, page: current, pages, pageSize };
 }
 
-/** What the restore picker (and the releases page) offers: good and tampered (shown disabled) backups, newest first, bounded. */
-export async function listRestorableBackups(appId: number, limit = 100) {
+/**
+ * What the restore picker (and the releases page) offers: good and tampered (shown disabled) backups, newest
+ * first, bounded — the newest `limit`, plus up to `keptLimit` older named or pinned ones ("v2.0.0" from last
+ * month must stay pickable among a thousand hourly dumps).
+ */
+export async function listRestorableBackups(appId: number, limit = 30, keptLimit = 20) {
+  const newest = await restorable(appId, undefined, limit);
+  const kept = await restorable(appId, sql`(${backups.kind} = 'named' or ${backups.pinned})`, keptLimit);
+  const seen = new Set(newest.map((b) => b.id));
+  return [...newest, ...kept.filter((b) => !seen.has(b.id))].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id);
+}
+
+function restorable(appId: number, extra: SQL | undefined, limit: number) {
   return getDb()
     .select({
       id: backups.id,
@@ -60,7 +71,7 @@ export async function listRestorableBackups(appId: number, limit = 100) {
       verifiedAt: backups.verifiedAt,
     })
     .from(backups)
-    .where(and(live(appId), sql`${backups.status} in ('ok', 'tampered')`))
+    .where(and(live(appId), sql`${backups.status} in ('ok', 'tampered')`, extra))
     .orderBy(desc(backups.createdAt), desc(backups.id))
     .limit(limit);
 }
