@@ -1,6 +1,12 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 
+/** The breadcrumbs of every page under one app: Apps / <app> /. */
+export const appCrumbs = (slug: string) => [
+  { href: "/apps", label: "Apps" },
+  { href: `/apps/${slug}`, label: slug },
+];
+
 /** The top of a page: optional breadcrumbs, the title (the page's only h1), a description, actions on the right. */
 export function PageHeader({
   title,

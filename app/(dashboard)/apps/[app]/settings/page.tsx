@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { PageHeader } from "@/components/ui/page-header";
+import { appCrumbs, PageHeader } from "@/components/ui/page-header";
 import { AppForm } from "@/components/apps/app-form";
 import { requireUser } from "@/lib/auth/session";
 import { getAppBySlug } from "@/lib/db/queries/apps";
@@ -19,10 +19,7 @@ export default async function AppSettingsPage({ params }: { params: Promise<{ ap
   return (
     <div className="max-w-4xl space-y-4">
       <PageHeader
-        breadcrumbs={[
-          { href: "/apps", label: "Apps" },
-          { href: `/apps/${app.slug}`, label: app.slug },
-        ]}
+        breadcrumbs={appCrumbs(app.slug)}
         title="Settings"
       />
       <p className="text-sm text-slate-600">

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { CommandBlock } from "@/components/ui/copy-button";
-import { PageHeader } from "@/components/ui/page-header";
+import { appCrumbs, PageHeader } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
 import { getAppBySlug } from "@/lib/db/queries/apps";
 import { getBackup } from "@/lib/db/queries/backups";
@@ -42,10 +42,7 @@ export default async function BackupPage({ params }: Props) {
   return (
     <div className="max-w-4xl space-y-5">
       <PageHeader
-        breadcrumbs={[
-          { href: "/apps", label: "Apps" },
-          { href: `/apps/${app.slug}`, label: app.slug },
-        ]}
+        breadcrumbs={appCrumbs(app.slug)}
         title={b.label ? `Backup ${b.label}` : `Backup #${b.id}`}
       />
       <dl className="grid gap-x-4 gap-y-1 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-[max-content_1fr]">

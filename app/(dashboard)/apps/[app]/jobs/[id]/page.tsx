@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { JobDetail } from "@/components/jobs/job-detail";
-import { PageHeader } from "@/components/ui/page-header";
+import { appCrumbs, PageHeader } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
 import { getAppBySlug } from "@/lib/db/queries/apps";
 import { getJob } from "@/lib/db/queries/jobs";
@@ -28,10 +28,7 @@ export default async function JobPage({ params }: Props) {
   return (
     <div className="space-y-5">
       <PageHeader
-        breadcrumbs={[
-          { href: "/apps", label: "Apps" },
-          { href: `/apps/${app.slug}`, label: app.slug },
-        ]}
+        breadcrumbs={appCrumbs(app.slug)}
         title={`Job #${job.id}: ${job.type.replace("_", " ")}`}
         description={`Started by ${job.actor} at ${formatDateTime(job.startedAt)}${job.owner ? ` · ran on ${job.owner}` : ""}`}
       />
