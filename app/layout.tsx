@@ -8,6 +8,8 @@ export const metadata: Metadata = {
   title: { default: "Lifeboat", template: "%s · Lifeboat" },
   description: "Backups before every release, and undoable rollbacks of code and database.",
   robots: { index: false, follow: false },
+  // public/icon.svg; public/robots.txt says the same as `robots` to crawlers that never render a page.
+  icons: { icon: "/icon.svg" },
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {

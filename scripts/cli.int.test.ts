@@ -97,6 +97,22 @@ describe("lifeboat CLI", () => {
     expect(await world()).toEqual(before);
   });
 
+  it("a successful command ends in words; with --json stdout is one JSON line for scripts", async () => {
+    const human = await cli(["backup", "shop-cli", "--method", "dump", "--name", "cli-words"]);
+    expect(human.code, human.err).toBe(0);
+    const last = human.out.trim().split("\n").at(-1)!;
+    expect(last).toMatch(/^✔ job #\d+ ok: backup #\d+ \S+\.dump \(dump\) written and verified\./);
+    expect(human.out).not.toMatch(/[{}]/);
+
+    const json = await cli(["backup", "shop-cli", "--method", "dump", "--name", "cli-json", "--json"]);
+    expect(json.code, json.err).toBe(0);
+    const lines = json.out.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const parsed = JSON.parse(lines[0]!);
+    expect(parsed).toMatchObject({ status: "ok", result: { method: "dump", backupId: expect.any(Number) } });
+    expect(json.err).toMatch(/backing up shop-cli/);
+  });
+
   it("audit verify: exit 0 with the row count, exit 1 naming the first broken row", async () => {
     const ok = await cli(["audit", "verify"]);
     expect(ok.code).toBe(0);

@@ -9,6 +9,7 @@ import { isRole, ROLES } from "@/lib/auth/roles";
 import { closeDb } from "@/lib/db/client";
 import { createUser, getUserByEmail, setUserDisabled, setUserPassword, setUserRole } from "@/lib/db/queries/users";
 import { requireEnv } from "@/lib/env";
+import { emailSchema } from "@/lib/validation/email";
 import { isOpError } from "@/lib/ops/errors";
 
 const USAGE = "usage: npm run user:add -- --email you@example.com --role admin|operator|viewer [--password …] [--name …] [--update]";
@@ -41,8 +42,9 @@ async function main() {
   } catch (e) {
     fail(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
   }
-  const email = values.email?.trim().toLowerCase();
-  if (!email || !/^[^\s@]+@[^\s@]+$/.test(email)) fail(`--email is required and must be an email address.\n${USAGE}`);
+  const parsed = emailSchema.safeParse(values.email ?? "");
+  if (!parsed.success) fail(`--email is required and must be an email address the sign-in form accepts.\n${USAGE}`);
+  const email = parsed.data;
   if (!isRole(values.role)) fail(`--role must be one of: ${ROLES.join(", ")}.\n${USAGE}`);
   const role = values.role;
   const generated = values.password === undefined;

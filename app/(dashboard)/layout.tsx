@@ -17,13 +17,13 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   return (
     <div className="min-h-screen">
       <header className="sticky top-0 z-40 bg-slate-900 text-white shadow-sm">
-        <div className="mx-auto flex h-14 max-w-7xl items-center gap-2 px-3 sm:gap-6 sm:px-6">
+        <div className="mx-auto flex min-h-14 max-w-7xl flex-wrap items-center gap-x-2 gap-y-1 px-3 py-2 sm:flex-nowrap sm:gap-6 sm:px-6 sm:py-0">
           <Link href="/apps" className="flex shrink-0 items-center gap-2 rounded-md text-white" aria-label="Lifeboat">
             <BrandMark className="size-6 text-white" />
             <span className="hidden text-lg font-semibold tracking-tight md:inline">Lifeboat</span>
           </Link>
-          {/* Four links for admins do not fit 390 px beside the account controls: the row scrolls instead. */}
-          <nav aria-label="Main" className="flex min-w-0 items-center gap-0.5 overflow-x-auto sm:gap-1">
+          {/* On a phone the links get their own row under the brand and account controls (Sign out stays visible). */}
+          <nav aria-label="Main" className="order-last flex w-full min-w-0 items-center gap-0.5 overflow-x-auto sm:order-none sm:w-auto sm:gap-1">
             <NavLink href="/apps">Apps</NavLink>
             <NavLink href="/audit">Audit</NavLink>
             {user.role === "admin" && <NavLink href="/users">Users</NavLink>}
@@ -40,7 +40,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </div>
         </div>
       </header>
-      <main className="mx-auto max-w-7xl px-4 py-6 sm:px-6">{children}</main>
+      <main className="mx-auto max-w-7xl min-w-0 px-3 py-6 sm:px-6">{children}</main>
     </div>
   );
 }

@@ -33,6 +33,30 @@ export interface AppFormValues {
 
 const input = "w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm";
 
+/** Field names as the form labels them: an error says "Backups directory", never "backupsDir". */
+const LABELS: Record<string, string> = {
+  slug: "Name",
+  deployRoot: "Deploy root",
+  url: "Connection URL",
+  host: "Host",
+  port: "Port",
+  user: "User",
+  password: "Password",
+  database: "Database name",
+  backupsDir: "Backups directory",
+  defaultMethod: "Default method",
+  dumpFormat: "Dump format",
+  cloneStrategy: "Clone strategy",
+  retention: "Keep automatic backups",
+  staleAfterHours: "Warn after (hours)",
+  stopCommand: "Stop command",
+  startCommand: "Start command",
+  healthUrl: "Health URL",
+  commandCwd: "Working directory",
+  commandTimeoutSec: "Command timeout",
+  healthTimeoutSec: "Health timeout",
+};
+
 /** Register or edit an app. Saving connects first and says what it found; nothing is saved if it cannot. */
 export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Partial<AppFormValues> }) {
   const router = useRouter();
@@ -136,14 +160,20 @@ export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Pa
         {field("healthPolicy", "When the health check fails after a rollback or switch", <select name="healthPolicy" defaultValue={v.healthPolicy ?? "undo"} className={input}><option value="undo">Undo it at once (recommended)</option><option value="keep">Keep it and alert</option></select>, "the undo is health-checked too and is never undone again")}
       </fieldset>
 
-      {state?.status === "ok" && <p role="status" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900">Saved. {state.data.summary}</p>}
-      {testState?.status === "ok" && <p role="status" className="rounded-md border border-sky-300 bg-sky-50 p-3 text-sm text-sky-900">{testState.data.summary}</p>}
-      {[state, testState].map((s, i) =>
-        s && s.status !== "ok" ? (
-          <p key={i} className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800" data-testid="form-error">
-            {s.message}
-          </p>
-        ) : null,
+      {/* Only the answer to the button pressed last: an older error never sits under a newer "Connected". */}
+      {last?.status === "ok" && (
+        <p role="status" className={`rounded-md border p-3 text-sm ${lastIntent === "save" ? "border-emerald-300 bg-emerald-50 text-emerald-900" : "border-sky-300 bg-sky-50 text-sky-900"}`}>
+          {lastIntent === "save" ? "Saved. " : ""}
+          {last.data.summary}
+        </p>
+      )}
+      {last && last.status !== "ok" && (
+        <p className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800" data-testid="form-error">
+          {last.status === "invalid"
+            ? // The details are under each field; here only which ones, by their labels (and errors without a field).
+              `Nothing was done. Fix ${Object.keys(last.fieldErrors).filter((k) => k !== "_form").map((k) => LABELS[k] ?? k).join(", ") || "the form"}.${last.fieldErrors._form ? ` ${last.fieldErrors._form.join(" ")}` : ""}`
+            : last.message}
+        </p>
       )}
 
       <div className="flex gap-2">

@@ -9,7 +9,7 @@ import type { ActionResult } from "@/lib/actions/result";
 type Result = ActionResult<{ jobId: number }> | null;
 
 /** "Back up now": method, optional name; then the job's live progress right here. */
-export function BackupNowForm({ app, defaultMethod, canClone }: { app: string; defaultMethod: "dump" | "clone"; canClone: boolean }) {
+export function BackupNowForm({ app, defaultMethod, canClone, cloneReason }: { app: string; defaultMethod: "dump" | "clone"; canClone: boolean; cloneReason?: string }) {
   const [state, formAction, pending] = useActionState<Result, FormData>(startBackupAction, null);
   const [method, setMethod] = useState(defaultMethod);
   const router = useRouter();
@@ -36,6 +36,7 @@ export function BackupNowForm({ app, defaultMethod, canClone }: { app: string; d
             </option>
           </select>
         </label>
+        {!canClone && cloneReason && <p className="w-full text-xs text-slate-600 sm:order-last">{cloneReason}</p>}
         <label className="flex flex-col text-sm">
           <span className="mb-1 font-medium text-slate-700">Name (optional)</span>
           <input

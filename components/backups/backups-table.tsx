@@ -1,9 +1,10 @@
 import type { AppView } from "@/lib/db/queries/apps";
 import type { BackupView } from "@/lib/db/queries/backups";
+import { whyNot, type Capabilities } from "@/lib/auth/capabilities";
 import { formatAge, formatBytes, formatDateTime, formatDuration } from "@/lib/format";
-import { manualRestoreCommand } from "@/lib/ops/restore-command";
 import { RollbackDialog } from "@/components/rollback/rollback-dialog";
-import { BackupRowActions } from "./backup-row-actions";
+import Link from "next/link";
+import { BackupRowActions, type UndoNeeds } from "./backup-row-actions";
 import { RestoreBlockers } from "./restore-blockers";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
@@ -25,88 +26,95 @@ const STATUS_TONE: Record<BackupView["status"], BadgeTone> = {
   tampered: "red",
 };
 
-export function BackupsTable(props: { app: AppView; backups: BackupView[]; canOperate: boolean; canAdmin: boolean }) {
-  const { app, backups } = props;
+export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps: Capabilities; undoNeeds?: UndoNeeds; filtered?: boolean }) {
+  const { app, backups, caps } = props;
   if (backups.length === 0) {
-    return <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-center text-sm text-slate-500">No backups yet.</p>;
+    return (
+      <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-center text-sm text-slate-500">
+        {props.filtered ? "No backup matches this filter." : "No backups yet."}
+      </p>
+    );
   }
   return (
     <Table label="Backups">
-        <THead>
-          <tr>
-            <Th>Backup</Th>
-            <Th>Kind</Th>
-            <Th align="right">Size</Th>
-            <Th>Created</Th>
-            <Th align="right">Took</Th>
-            <Th>Status</Th>
-            <Th>Verified · sha256</Th>
-            <Th>Release</Th>
-            <Th />
-          </tr>
-        </THead>
-        <TBody>
-          {backups.map((b) => (
-            <Tr key={b.id} data-testid="backup-row" data-method={b.method} data-status={b.status} className="align-top">
-              <Td>
-                <div className="font-mono text-xs text-slate-900">{b.name}</div>
-                <div className="text-xs text-slate-500">
-                  {b.method === "dump" ? `pg_dump ${b.format ?? ""}` : "clone database"}
-                  {b.pinned && (
-                    <span className="ml-2 rounded bg-slate-800 px-1.5 py-0.5 text-[10px] font-semibold text-white" title={b.pinnedBy ? `pinned by ${b.pinnedBy}` : undefined}>
-                      {b.pinnedRole === "admin" ? "PINNED · ADMIN" : "PINNED"}
-                    </span>
-                  )}
-                </div>
-                {b.status === "ok" && (
-                  <details className="mt-1 text-xs">
-                    <summary className="cursor-pointer text-sky-700">Manual restore command</summary>
-                    <pre className="mt-1 max-w-xl overflow-x-auto whitespace-pre-wrap rounded bg-slate-950 p-2 font-mono text-[11px] text-slate-100">
-                      {manualRestoreCommand({ app, backup: b })}
-                    </pre>
-                  </details>
+      <THead>
+        <tr>
+          <Th>Backup</Th>
+          <Th />
+          <Th>Kind</Th>
+          <Th align="right">Size</Th>
+          <Th>Created</Th>
+          <Th align="right">Took</Th>
+          <Th>Status</Th>
+          <Th>Verified · sha256</Th>
+          <Th>Release</Th>
+        </tr>
+      </THead>
+      <TBody>
+        {backups.map((b) => (
+          <Tr key={b.id} data-testid="backup-row" data-method={b.method} data-status={b.status} data-name={b.name} className="align-top">
+            <Td className="min-w-36 sm:min-w-48">
+              {b.label && <div className="font-semibold text-slate-900" data-testid="backup-label">{b.label}</div>}
+              <Link href={`/apps/${app.slug}/backups/${b.id}`} className={`font-mono text-xs break-all hover:underline ${b.label ? "text-slate-500" : "text-slate-900"}`}>
+                {b.name}
+              </Link>
+              <div className="text-xs text-slate-500">
+                {b.method === "dump" ? `pg_dump ${b.format ?? ""}` : "clone database"}
+                {b.pinned && (
+                  <span className="ml-2 rounded bg-slate-800 px-1.5 py-0.5 text-[10px] font-semibold text-white" title={b.pinnedBy ? `pinned by ${b.pinnedBy}` : undefined}>
+                    {b.pinnedRole === "admin" ? "PINNED · ADMIN" : "PINNED"}
+                  </span>
                 )}
-                {b.error && <p className="mt-1 max-w-md whitespace-pre-wrap text-xs text-red-700">{b.error}</p>}
-              </Td>
-              <Td className="text-slate-700">{KIND_LABEL[b.kind]}</Td>
-              <Td align="right" className="tabular-nums">{formatBytes(b.sizeBytes)}</Td>
-              <Td className="text-slate-700">
-                <div><RelativeTime at={b.createdAt} /></div>
-                <div className="text-xs text-slate-500">{b.createdBy ?? "—"}</div>
-              </Td>
-              <Td align="right" className="tabular-nums text-slate-700">{formatDuration(b.durationMs)}</Td>
-              <Td>
-                <Badge tone={STATUS_TONE[b.status]}>{b.status}</Badge>
-                <RestoreBlockers blockers={b.restoreBlockers} />
-              </Td>
-              <Td className="text-xs text-slate-600">
-                <div>{b.verifiedAt ? `${formatAge(b.verifiedAt)} ago` : "—"}</div>
-                <div className="font-mono" title={b.sha256 ?? undefined}>{b.sha256 ? `${b.sha256.slice(0, 12)}…` : ""}</div>
-              </Td>
-              <Td className="text-xs text-slate-600">
-                <div>{b.release ?? "—"}</div>
-                {b.forRelease && <div className="text-slate-500">for {b.forRelease}</div>}
-              </Td>
-              <Td align="right" className="space-y-1">
-                {props.canAdmin && b.status === "ok" && !b.restoreBlockers?.length && (
-                  <RollbackDialog app={app.slug} mode="restore" label="Restore database…" tone="neutral" size="sm" backupId={b.id} />
-                )}
-                {b.status !== "running" && (
-                  <BackupRowActions
-                    app={app.slug}
-                    backupId={b.id}
-                    name={b.name}
-                    pinned={b.pinned}
-                    adminPinned={b.pinned && b.pinnedRole === "admin"}
-                    canOperate={props.canOperate}
-                    canDelete={props.canAdmin}
-                    verifiable={b.status === "ok"}
-                  />
-                )}
-              </Td>
-            </Tr>
-          ))}
-        </TBody>
-      </Table>
+              </div>
+              {b.status === "ok" && (
+                <Link href={`/apps/${app.slug}/backups/${b.id}`} className="mt-1 block text-xs text-sky-700 hover:underline">
+                  Manual restore command →
+                </Link>
+              )}
+              {b.error && <p className="mt-1 max-w-md text-xs break-words whitespace-pre-wrap text-red-700">{b.error}</p>}
+            </Td>
+            <Td className="space-y-1">
+              {caps.restore.ok || caps.rollback.ok
+                ? b.status === "ok" && !b.restoreBlockers?.length && (
+                    <RollbackDialog app={app.slug} mode="restore" label="Restore database…" tone="neutral" size="sm" backupId={b.id} disabledReason={whyNot(caps.restore)} />
+                  )
+                : null}
+              {b.status !== "running" && (
+                <BackupRowActions
+                  app={app.slug}
+                  backupId={b.id}
+                  name={b.name}
+                  pinned={b.pinned}
+                  adminPinned={b.pinned && b.pinnedRole === "admin"}
+                  canOperate={caps.pin.ok}
+                  canDelete={caps.deleteBackup.ok}
+                  verifiable={b.status === "ok"}
+                  undoNeeds={props.undoNeeds?.backupId === b.id ? props.undoNeeds : undefined}
+                />
+              )}
+            </Td>
+            <Td className="text-slate-700">{KIND_LABEL[b.kind]}</Td>
+            <Td align="right" className="tabular-nums">{formatBytes(b.sizeBytes)}</Td>
+            <Td className="text-slate-700">
+              <div title={formatDateTime(b.createdAt)}><RelativeTime at={b.createdAt} /></div>
+              <div className="text-xs text-slate-500">{b.createdBy ?? "—"}</div>
+            </Td>
+            <Td align="right" className="tabular-nums text-slate-700">{formatDuration(b.durationMs)}</Td>
+            <Td>
+              <Badge tone={STATUS_TONE[b.status]}>{b.status}</Badge>
+              <RestoreBlockers blockers={b.restoreBlockers} />
+            </Td>
+            <Td className="text-xs text-slate-600">
+              <div>{b.verifiedAt ? `${formatAge(b.verifiedAt)} ago` : "—"}</div>
+              <div className="font-mono" title={b.sha256 ?? undefined}>{b.sha256 ? `${b.sha256.slice(0, 12)}…` : ""}</div>
+            </Td>
+            <Td className="text-xs text-slate-600">
+              <div>{b.release ?? "—"}</div>
+              {b.forRelease && <div className="text-slate-500">for {b.forRelease}</div>}
+            </Td>
+          </Tr>
+        ))}
+      </TBody>
+    </Table>
   );
 }

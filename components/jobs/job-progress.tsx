@@ -1,46 +1,19 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
 import { formatBytes } from "@/lib/format";
-import { isFinal, type DisplayStatus } from "@/lib/jobs/job-status";
-
-export interface JobStatus {
-  id: number;
-  type: string;
-  /** As the API shows it: a running job whose lease expired is "lost contact". */
-  status: DisplayStatus;
-  phase: string;
-  progressDone: number | null;
-  progressTotal: number | null;
-  log: string;
-  error: string | null;
-  actor: string;
-  startedAt: string;
-  finishedAt: string | null;
-  result: Record<string, unknown> | null;
-}
-
-async function fetchJob(app: string, jobId: number): Promise<JobStatus> {
-  const res = await fetch(`/api/apps/${encodeURIComponent(app)}/jobs/${jobId}`, { cache: "no-store" });
-  const body = await res.json().catch(() => null);
-  if (!res.ok || body?.status !== "ok") throw new Error(body?.message ?? `HTTP ${res.status}`);
-  return body.data as JobStatus;
-}
+import { isFinal } from "@/lib/jobs/job-status";
+import { useJob } from "./use-job";
 
 /**
  * Live status of one job: polls while it runs, then refreshes the page's server data once it ends (unless
  * the caller refreshes itself, like a dialog that would otherwise vanish with the button that opened it).
  */
-export function JobProgress({ app, jobId, title, refreshOnEnd = true }: { app: string; jobId: number; title?: string; refreshOnEnd?: boolean }) {
+export function JobProgress({ app, jobId, title, refreshOnEnd = true, showLog = true }: { app: string; jobId: number; title?: string; refreshOnEnd?: boolean; showLog?: boolean }) {
   const router = useRouter();
-  const { data, error } = useQuery({
-    queryKey: ["job", app, jobId],
-    queryFn: () => fetchJob(app, jobId),
-    // Lost contact is not the end: the watchdog reconciles the job soon, so keep polling.
-    refetchInterval: (q) => (q.state.data && isFinal(q.state.data.status) ? false : 500),
-  });
+  const { data, error } = useJob(app, jobId);
   const ended = useRef(false);
   useEffect(() => {
     if (data && isFinal(data.status) && !ended.current) {
@@ -93,8 +66,13 @@ export function JobProgress({ app, jobId, title, refreshOnEnd = true }: { app: s
       )}
       {data.status === "queued" && <p className="text-sm text-slate-600">Waiting for a worker to take it.</p>}
       {data.error && <p className="whitespace-pre-wrap text-sm text-red-700">{data.error}</p>}
-      {lines.length > 0 && (
-        <pre className="max-h-32 overflow-auto rounded bg-slate-950 p-2 font-mono text-xs leading-5 text-slate-200">{lines.join("\n")}</pre>
+      {showLog && lines.length > 0 && (
+        <>
+          <pre className="max-h-32 overflow-auto rounded bg-slate-950 p-2 font-mono text-xs leading-5 text-slate-200">{lines.join("\n")}</pre>
+          <Link href={`/apps/${app}/jobs/${jobId}`} className="inline-block text-xs text-sky-700 hover:underline">
+            Whole log, phases and evidence →
+          </Link>
+        </>
       )}
     </section>
   );

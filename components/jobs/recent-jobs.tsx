@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { JobView } from "@/lib/db/queries/jobs";
 import { formatAge, formatDuration } from "@/lib/format";
 import { displayStatus } from "@/lib/jobs/job-status";
@@ -17,14 +18,14 @@ export function RecentJobs({ app, jobs, canRecover }: { app: string; jobs: JobVi
             return (
             <li key={j.id} className="flex flex-wrap items-baseline justify-between gap-2 px-3 py-2">
               <span>
-                <span className="font-medium text-slate-900">#{j.id} {j.type.replace("_", " ")}</span>{" "}
+                <Link href={`/apps/${app}/jobs/${j.id}`} className="font-medium text-slate-900 hover:underline">#{j.id} {j.type.replace("_", " ")}</Link>{" "}
                 <span className="text-slate-500">by {j.actor}, <RelativeTime at={j.startedAt} /></span>
               </span>
               <span className={shown === "ok" ? "text-emerald-700" : shown === "running" || shown === "queued" ? "text-sky-700" : "text-red-700"}>
                 {shown}
                 {j.finishedAt ? ` · ${formatDuration(j.finishedAt.getTime() - j.startedAt.getTime())}` : ` · ${j.phase}`}
               </span>
-              {j.error && <p className="w-full whitespace-pre-wrap text-xs text-red-700">{j.error}</p>}
+              {j.error && <p className="w-full text-xs break-words whitespace-pre-wrap text-red-700">{j.error}</p>}
             </li>
             );
           })}

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { JobView } from "@/lib/db/queries/jobs";
 import { formatAge } from "@/lib/format";
 import { parseChangeRecord } from "@/lib/ops/change-record";
@@ -9,6 +10,13 @@ const VERB: Record<string, string> = {
   switch_release: "Release switch",
   undo: "Undo",
 };
+
+/** "Undo rollback #10"; undoing an undo puts the change back, so it says that instead of "Undo undo". */
+export function undoTitle(job: Pick<JobView, "id" | "type">, undoOf: number | null): string {
+  if (job.type === "undo") return `Reverse undo #${job.id}${undoOf ? ` (put back job #${undoOf}'s change)` : ""}`;
+  const noun: Record<string, string> = { rollback: "rollback", restore: "database restore", switch_release: "release switch" };
+  return `Undo ${noun[job.type] ?? "change"} #${job.id}`;
+}
 
 /** The last change to what the app runs, how it ended, and the way back. */
 export function UndoPanel({ app, job, canUndo }: { app: string; job: JobView; canUndo: boolean }) {
@@ -22,16 +30,20 @@ export function UndoPanel({ app, job, canUndo }: { app: string; job: JobView; ca
       data-status={job.status}
       className={`flex flex-wrap items-center justify-between gap-3 rounded-lg border p-4 text-sm ${failed ? "border-red-300 bg-red-50" : "border-slate-200 bg-white"}`}
     >
-      <div className="space-y-1">
+      <div className="min-w-0 space-y-1 break-words">
         <p className={`font-semibold ${failed ? "text-red-900" : "text-slate-900"}`}>
-          {VERB[job.type] ?? job.type} #{job.id} {failed ? "failed" : "finished"} {formatAge(job.finishedAt ?? job.startedAt)} ago (by {job.actor})
+          {VERB[job.type] ?? job.type}{" "}
+          <Link href={`/apps/${app}/jobs/${job.id}`} className="underline decoration-dotted hover:decoration-solid">
+            #{job.id}
+          </Link>{" "}
+          {failed ? "failed" : "finished"} {formatAge(job.finishedAt ?? job.startedAt)} ago (by {job.actor})
         </p>
         {failed && job.error && <p className="whitespace-pre-wrap text-red-800">{job.error}</p>}
         {!result && job.result !== null && <p className="text-red-800">Its record of what it changed cannot be read; see its log.</p>}
         {result?.preRollbackDb && <p className="text-slate-600">The database it replaced is kept as {result.preRollbackDb} (pinned backup).</p>}
         {result?.undo.hint && <p className="text-slate-600">{result.undo.hint}</p>}
       </div>
-      {canUndo && result?.undo.available && <RollbackDialog app={app} mode="undo" label={`Undo ${VERB[job.type]?.toLowerCase() ?? "change"}…`} jobId={job.id} />}
+      {canUndo && result?.undo.available && <RollbackDialog app={app} mode="undo" label={`${undoTitle(job, result.undoOf)}…`} title={undoTitle(job, result.undoOf)} jobId={job.id} />}
     </section>
   );
 }

@@ -1,6 +1,12 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 
+/** The breadcrumbs of every page under one app: Apps / <app> /. */
+export const appCrumbs = (slug: string) => [
+  { href: "/apps", label: "Apps" },
+  { href: `/apps/${slug}`, label: slug },
+];
+
 /** The top of a page: optional breadcrumbs, the title (the page's only h1), a description, actions on the right. */
 export function PageHeader({
   title,
@@ -30,7 +36,7 @@ export function PageHeader({
             ))}
           </nav>
         )}
-        <h1 className="truncate text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
+        <h1 className="text-2xl break-words font-semibold tracking-tight text-slate-900">{title}</h1>
         {description && <p className="mt-1 text-sm text-slate-600">{description}</p>}
       </div>
       {actions && <div className="flex flex-wrap items-center gap-2">{actions}</div>}

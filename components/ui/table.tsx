@@ -1,16 +1,17 @@
 import type { HTMLAttributes, ReactNode, TdHTMLAttributes, ThHTMLAttributes } from "react";
 import { cx } from "./cx";
+import { ScrollArea } from "./scroll-area";
 
-// Table primitives: a bordered, horizontally scrolling table with dense rows and tabular numbers.
+// Table primitives: a bordered table that scrolls sideways inside its box (with a hint when it does) with dense rows and tabular numbers.
 
 /** `label` names the table for screen readers and tests (getByRole("table", { name })). */
 export function Table({ label, className, children }: { label: string; className?: string; children: ReactNode }) {
   return (
-    <div className={cx("overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-xs", className)}>
-      <table aria-label={label} className="min-w-full border-collapse text-sm">
+    <ScrollArea className={cx("rounded-lg border border-slate-200 bg-white shadow-xs", className)}>
+      <table aria-label={label} className="min-w-full border-collapse text-left text-sm">
         {children}
       </table>
-    </div>
+    </ScrollArea>
   );
 }
 
@@ -27,10 +28,10 @@ export function Tr({ className, ...rest }: HTMLAttributes<HTMLTableRowElement>) 
 }
 
 type Align = "left" | "right" | "center";
-const alignClass = (a: Align | undefined) => (a === "right" ? "text-right" : a === "center" ? "text-center" : "text-left");
+const alignClass = (a: Align | undefined) => (a === "right" ? "text-right" : a === "center" ? "text-center" : "");
 
 export function Th({ align, className, ...rest }: ThHTMLAttributes<HTMLTableCellElement> & { align?: Align }) {
-  return <th scope="col" {...rest} className={cx("px-3 py-2 whitespace-nowrap", alignClass(align), className)} />;
+  return <th scope="col" {...rest} className={cx("px-3 py-2 whitespace-nowrap", alignClass(align) || "text-left", className)} />;
 }
 
 export function Td({

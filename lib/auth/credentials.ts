@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { emailSchema } from "@/lib/validation/email";
 import { getLoginCandidate, normalizeEmail } from "@/lib/db/queries/users";
 import { clearThrottleKeys, recordSignInFailure, secondsBlocked, type ThrottleKey } from "@/lib/db/queries/sign-in-throttle";
 import { isMetadataUnreachable } from "./db-unreachable";
@@ -12,7 +13,7 @@ export const throttledMessage = (seconds: number | null) =>
 const formatWait = (s: number) => (s < 90 ? `${s} s` : `${Math.ceil(s / 60)} min`);
 
 export const credentialsSchema = z.object({
-  email: z.string().trim().toLowerCase().min(3, "enter your email").max(320).email("enter your email address"),
+  email: emailSchema,
   password: z.string().min(1, "enter your password").max(1000),
 });
 

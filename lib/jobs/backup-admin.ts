@@ -62,10 +62,19 @@ export const runVerifyJob: JobBody = async (ctx, job) => {
         if (!r.ok) problem = r.reason ?? "it does not read back";
       }
     } else {
+      ctx.phase("looking for the clone database on the server");
       const found = await listCloneBackupsOnServer(target, target.database);
       if (!found.some((f) => f.name === backup.name)) problem = `the database ${backup.name} no longer exists on the server`;
     }
     await setBackupVerified(app.id, backupId, problem ? null : new Date(), problem ? `Verification failed: ${problem}` : null);
+    // The log states the verdict either way, not only the steps.
+    ctx.log(
+      problem
+        ? `verification FAILED: ${problem}`
+        : backup.method === "dump"
+          ? `verified: ${backup.name} matches its recorded sha256 and pg_restore read it back completely`
+          : `verified: the clone database ${backup.name} exists on the server`,
+    );
     if (problem) throw new OpError("verify_failed", `${backup.name} failed verification: ${problem}.`);
     return { backupId, verified: true };
 };

@@ -3,6 +3,7 @@ import { env } from "@/lib/env";
 import { checkConfiguredDir, type DirPurpose } from "@/lib/ops/dir-check";
 import {
   appFormSchema,
+  testConnectionFormSchema,
   newAppFormSchema,
   RETYPE_PASSWORD_MESSAGE,
   sameConnection,
@@ -50,7 +51,7 @@ export function isMetadataDatabase(conn: ConnectionParts, metadataUrl = env().DA
  * through the action wrapper as "invalid", before any connection is made.
  */
 export function appSettingsSchema(opts: { mode: "create" | "update" | "test"; lookupStored: StoredConnectionLookup }) {
-  return (opts.mode === "create" ? newAppFormSchema : appFormSchema).transform(async (v, ctx): Promise<CheckedAppSettings> => {
+  return (opts.mode === "create" ? newAppFormSchema : opts.mode === "test" ? testConnectionFormSchema : appFormSchema).transform(async (v, ctx): Promise<CheckedAppSettings> => {
     let problems = 0;
     const issue = (field: string, message: string) => {
       problems++;

@@ -82,3 +82,14 @@ describe("isMetadataDatabase", () => {
     expect(isMetadataDatabase({ host: "meta-db", port: 5432, user: "x", database: "lifeboat" }, "postgres://u@meta-db:5432/lifeboat")).toBe(true);
   });
 });
+
+describe("test connection needs no backups directory (issue 8 item 9)", () => {
+  it("the connection test accepts a form without one; saving still asks for it", async () => {
+    const { testConnectionFormSchema } = await import("./apps");
+    const form = { slug: "shop", host: "127.0.0.1", port: "5432", user: "shop_owner", database: "shop" };
+    expect(testConnectionFormSchema.safeParse(form).success).toBe(true);
+    const save = appFormSchema.safeParse(form);
+    expect(save.success).toBe(false);
+    expect(save.error?.issues[0]?.path).toEqual(["backupsDir"]);
+  });
+});

@@ -150,12 +150,12 @@ function resolveConnection<T extends { url?: string; host?: string; port?: numbe
 }
 
 /** The app form, for registering and for editing (an empty password on edit keeps the stored one). */
-const appForm = (slug: z.ZodType<string, string>) =>
+const appForm = (slug: z.ZodType<string, string>, opts: { needsBackupsDir: boolean } = { needsBackupsDir: true }) =>
   z.object({ slug, ...connectionShape, ...settingsShape }).transform((v, ctx) => {
     const conn = resolveConnection(v, ctx);
     if (conn === z.NEVER) return z.NEVER;
-    const backupsDir = v.backupsDir ?? (v.deployRoot ? path.join(v.deployRoot, "backups") : undefined);
-    if (!backupsDir) {
+    const backupsDir = v.backupsDir ?? (v.deployRoot ? path.join(v.deployRoot, "backups") : undefined) ?? (opts.needsBackupsDir ? undefined : "");
+    if (backupsDir === undefined) {
       ctx.addIssue({ code: "custom", path: ["backupsDir"], message: "set a backups directory or a deploy root" });
       return z.NEVER;
     }
@@ -167,6 +167,8 @@ export const appFormSchema = appForm(slugSchema);
 export const newAppFormSchema = appForm(
   slugSchema.refine((s) => !RESERVED_SLUGS.has(s), { error: (issue) => reservedSlugMessage(String(issue.input)) }),
 );
+/** "Test connection" checks only the connection: no backups directory is needed to try one (issue 8 item 9). */
+export const testConnectionFormSchema = appForm(slugSchema, { needsBackupsDir: false });
 export type AppFormInput = z.output<typeof appFormSchema>;
 
 export const appRefSchema = z.object({ app: slugSchema });

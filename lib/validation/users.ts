@@ -5,7 +5,9 @@ import { MAX_TOKEN_DAYS } from "@/lib/auth/tokens";
 
 // Users and API tokens: shared by the dashboard's actions and the CLI (scripts/lib/cli-users.ts, cli-tokens.ts).
 
-export const emailSchema = z.string().trim().toLowerCase().min(3, "enter an email address").max(320).email("enter an email address");
+import { emailSchema } from "./email";
+
+export { emailSchema };
 export const roleSchema = z.enum(ROLES, { message: `one of ${ROLES.join(", ")}` });
 const id = z.coerce.number({ message: "a user id" }).int().positive("a user id");
 const bool = z.preprocess((v) => (v === "true" || v === "on" ? true : v === "false" || v === "off" ? false : v), z.boolean());

@@ -15,8 +15,8 @@ export const backupSpecs = {
   apps: { usage: "apps", options: {}, positionals: [] },
   backups: { usage: "backups <app>", options: {}, positionals: ["app"] },
   backup: {
-    usage: "backup <app> [--method dump|clone] [--name LABEL] [--auto] [--for-release R] [--end-sessions]",
-    options: { method: str, name: str, auto: flag, "for-release": str, "end-sessions": flag },
+    usage: "backup <app> [--method dump|clone] [--name LABEL] [--auto] [--for-release R] [--end-sessions] [--json]",
+    options: { method: str, name: str, auto: flag, "for-release": str, "end-sessions": flag, json: flag },
     positionals: ["app"],
   },
   "delete-backup": { usage: "delete-backup <app> --backup ID [--end-sessions] [--yes]", options: { backup: str, "end-sessions": flag, yes: flag }, positionals: ["app"] },
@@ -78,11 +78,12 @@ const backups: CliCommand = async (args) => {
 };
 
 const backup: CliCommand = async (args) => {
+  const json = parseCommand(backupSpecs.backup, args).values.json === true;
   const { app: appSlug, ...options } = parseBackupArgs(args);
   const app = await requireApp(appSlug);
   const { jobId, done } = await startBackup({ ...options, app, actor: cliActor() });
-  console.log(`job #${jobId}: backing up ${app.slug}`);
-  return (await follow(jobId, done)).status === "ok" ? 0 : 1;
+  (json ? console.error : console.log)(`job #${jobId}: backing up ${app.slug}`);
+  return (await follow(jobId, done, { json })).status === "ok" ? 0 : 1;
 };
 
 const deleteBackupCommand: CliCommand = async (args) => {

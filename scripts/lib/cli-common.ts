@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { requireAppBySlug } from "@/lib/db/queries/apps";
 import { getJob } from "@/lib/db/queries/jobs";
 import { formatBytes } from "@/lib/format";
+import { describeJobResult } from "@/lib/jobs/describe-result";
 import { noWorkerWarning, type JobOutcome } from "@/lib/jobs/runner";
 import { slugSchema } from "@/lib/validation/apps";
 
@@ -125,8 +126,12 @@ export async function confirm(expected: string, yes: boolean | undefined, whatYe
   return answer.trim() === expected;
 }
 
-/** Prints a job's phase and progress as it runs, then its outcome; resolves with the outcome. */
-export async function follow(jobId: number, done: Promise<JobOutcome>): Promise<JobOutcome> {
+/**
+ * Prints a job's phase and progress as it runs, then its outcome in words; resolves with the outcome. With
+ * `json`, stdout gets exactly one line — {"job","status","result"|"error"} — and everything else goes to stderr.
+ */
+export async function follow(jobId: number, done: Promise<JobOutcome>, opts: { json?: boolean } = {}): Promise<JobOutcome> {
+  const say = opts.json ? console.error : console.log;
   const warning = await noWorkerWarning();
   if (warning) console.error(`job #${jobId}: ${warning}`);
   let last = "";
@@ -135,12 +140,13 @@ export async function follow(jobId: number, done: Promise<JobOutcome>): Promise<
     if (!job) return;
     const pct = job.progressTotal ? ` ${Math.min(100, Math.round(((job.progressDone ?? 0) / job.progressTotal) * 100))}%` : "";
     const line = `job #${jobId}: ${job.phase}${pct}${job.progressDone ? ` (${formatBytes(job.progressDone)})` : ""}`;
-    if (line !== last) console.log(line);
+    if (line !== last) say(line);
     last = line;
   }, 500);
   const outcome = await done;
   clearInterval(timer);
-  if (outcome.status === "ok") console.log(`job #${jobId}: ok ${JSON.stringify(outcome.result ?? {})}`);
-  else console.error(`job #${jobId}: FAILED — ${outcome.error?.message}`);
+  if (opts.json) console.log(JSON.stringify({ job: jobId, status: outcome.status, ...(outcome.status === "ok" ? { result: outcome.result ?? {} } : { error: outcome.error }) }));
+  else if (outcome.status === "ok") console.log(`✔ job #${jobId} ok: ${describeJobResult(outcome.result)}`);
+  if (outcome.status !== "ok") console.error(`✖ job #${jobId} FAILED — ${outcome.error?.message}`);
   return outcome;
 }

@@ -13,15 +13,15 @@ const flag = { type: "boolean" } as const;
 
 export const rollbackSpecs = {
   plan: { usage: "plan <app> [--release R] [--restore-db [--backup ID]]   (shows the steps, changes nothing)", options: { release, "restore-db": flag, backup }, positionals: ["app"] },
-  rollback: { usage: "rollback <app> [--release R] [--restore-db [--backup ID]] [--allow-bad] [--yes]", options: { release, "restore-db": flag, backup, "allow-bad": flag, yes: flag }, positionals: ["app"] },
-  restore: { usage: "restore <app> --backup ID [--yes]", options: { backup, yes: flag }, positionals: ["app"] },
-  "switch-release": { usage: "switch-release <app> --release R [--allow-bad] [--yes]", options: { release, "allow-bad": flag, yes: flag }, positionals: ["app"] },
-  undo: { usage: "undo <app> --job ID [--yes]", options: { job, yes: flag }, positionals: ["app"] },
+  rollback: { usage: "rollback <app> [--release R] [--restore-db [--backup ID]] [--allow-bad] [--yes] [--json]", options: { release, "restore-db": flag, backup, "allow-bad": flag, yes: flag, json: flag }, positionals: ["app"] },
+  restore: { usage: "restore <app> --backup ID [--yes] [--json]", options: { backup, yes: flag, json: flag }, positionals: ["app"] },
+  "switch-release": { usage: "switch-release <app> --release R [--allow-bad] [--yes] [--json]", options: { release, "allow-bad": flag, yes: flag, json: flag }, positionals: ["app"] },
+  undo: { usage: "undo <app> --job ID [--yes] [--json]", options: { job, yes: flag, json: flag }, positionals: ["app"] },
 } as const;
 export type RollbackCommandName = keyof typeof rollbackSpecs;
 
 /** allowBad: the target release is marked bad and that is meant (lib/jobs/rollback-expect.ts). */
-export type RollbackArgs = { app: string; yes: boolean; planOnly: boolean; allowBad?: boolean } & (
+export type RollbackArgs = { app: string; yes: boolean; planOnly: boolean; allowBad?: boolean; json?: boolean } & (
   | { kind: "rollback"; targetRelease?: string; restoreDatabase: boolean; backupId?: number }
   | { kind: "restore"; backupId: number }
   | { kind: "switch_release"; release: string }
@@ -37,6 +37,7 @@ export function parseRollbackArgs(command: RollbackCommandName, args: string[]):
   const str = (k: string) => values[k] as string | undefined;
   const yes = values.yes === true;
   const allowBad = values["allow-bad"] === true;
+  const json = values.json === true || undefined;
   const targetRelease = checked(releaseNameSchema, str("release"), "--release", usage);
   const backupId = idFlag(str("backup"), "backup", usage);
   const jobId = idFlag(str("job"), "job", usage);
@@ -50,14 +51,14 @@ export function parseRollbackArgs(command: RollbackCommandName, args: string[]):
       const restoreDatabase = values["restore-db"] === true;
       // Without --restore-db a backup would be ignored: refuse rather than roll back code only by surprise.
       if (backupId !== undefined && !restoreDatabase) throw new UsageError("--backup needs --restore-db (it says which backup to restore)", usage);
-      return { kind: "rollback", app, yes, planOnly: command === "plan", targetRelease, restoreDatabase, backupId, ...(allowBad ? { allowBad } : {}) };
+      return { kind: "rollback", app, yes, json, planOnly: command === "plan", targetRelease, restoreDatabase, backupId, ...(allowBad ? { allowBad } : {}) };
     }
     case "restore":
-      return { kind: "restore", app, yes, planOnly: false, backupId: required(backupId, "backup") };
+      return { kind: "restore", app, yes, json, planOnly: false, backupId: required(backupId, "backup") };
     case "switch-release":
-      return { kind: "switch_release", app, yes, planOnly: false, release: required(targetRelease, "release"), ...(allowBad ? { allowBad } : {}) };
+      return { kind: "switch_release", app, yes, json, planOnly: false, release: required(targetRelease, "release"), ...(allowBad ? { allowBad } : {}) };
     case "undo":
-      return { kind: "undo", app, yes, planOnly: false, jobId: required(jobId, "job") };
+      return { kind: "undo", app, yes, json, planOnly: false, jobId: required(jobId, "job") };
   }
 }
 
@@ -73,11 +74,13 @@ async function run(parsed: RollbackArgs): Promise<number> {
           : { kind: parsed.kind, app, jobId: parsed.jobId };
 
   const p = await previewRollback(req);
-  console.log(`\n${p.plan.title}\n`);
-  p.plan.steps.forEach((s, i) => console.log(`  ${i + 1}. ${s.text}`));
-  if (p.plan.dataLoss) console.log(`\n  Data-loss window: ${p.plan.dataLoss.text}`);
-  for (const w of p.plan.warnings) console.log(`  ! ${w}`);
-  console.log("");
+  // With --json stdout carries only the outcome: the plan goes to stderr.
+  const say = parsed.json ? console.error : console.log;
+  say(`\n${p.plan.title}\n`);
+  p.plan.steps.forEach((s, i) => say(`  ${i + 1}. ${s.text}`));
+  if (p.plan.dataLoss) say(`\n  Data-loss window: ${p.plan.dataLoss.text}`);
+  for (const w of p.plan.warnings) say(`  ! ${w}`);
+  say("");
   if (parsed.planOnly) return 0;
   if (!(await confirm(app.slug, parsed.yes, `run these ${p.plan.steps.length} steps on ${app.slug} now`))) return 1;
 
@@ -91,9 +94,9 @@ async function run(parsed: RollbackArgs): Promise<number> {
         : req.kind === "switch_release"
           ? await startSwitchRelease({ ...req, ...checks })
           : await startUndo({ ...req, ...checks });
-  const outcome = await follow(started.jobId, started.done);
+  const outcome = await follow(started.jobId, started.done, { json: parsed.json });
   const undo = parseChangeRecord(outcome.result)?.undo;
-  if (undo?.available) console.log(`Undo with: npm run lifeboat -- undo ${app.slug} --job ${started.jobId}`);
+  if (undo?.available) say(`Undo with: npm run lifeboat -- undo ${app.slug} --job ${started.jobId}`);
   return outcome.status === "ok" ? 0 : 1;
 }
 

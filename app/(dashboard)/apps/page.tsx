@@ -1,3 +1,4 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { hasRole } from "@/lib/auth/roles";
 import { requireUser } from "@/lib/auth/session";
@@ -12,6 +13,8 @@ import { LivenessBadge } from "@/components/live/liveness-badge";
 
 export const dynamic = "force-dynamic";
 
+export const metadata: Metadata = { title: "Apps" };
+
 export default async function AppsPage() {
   const user = await requireUser("viewer");
   const [apps, liveness] = await Promise.all([listAppsWithStatus(), listLiveness()]);
@@ -19,7 +22,7 @@ export default async function AppsPage() {
   return (
     <div className="space-y-5">
       <LiveRefresh />
-      <header className="flex items-end justify-between gap-4">
+      <header className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold text-slate-900">Apps</h1>
           <p className="text-sm text-slate-600">Every app Lifeboat protects, with its last backup.</p>

@@ -4,12 +4,12 @@ import type { Role } from "@/lib/auth/roles";
 import { getDb } from "@/lib/db/client";
 import { backups, type Backup } from "@/lib/db/schema";
 
-const live = (appId: number) => and(eq(backups.appId, appId), isNull(backups.deletedAt));
+export const live = (appId: number) => and(eq(backups.appId, appId), isNull(backups.deletedAt));
 
 /** A backup as lists and pages show it: the recorded identity and fingerprint are read only by a restore (getBackupRecord). */
 export type BackupView = Omit<Backup, "deletedAt" | "appId" | "identity" | "fingerprint">;
 
-const backupColumns = {
+export const backupColumns = {
   id: backups.id,
   name: backups.name,
   method: backups.method,

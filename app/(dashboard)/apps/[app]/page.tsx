@@ -1,122 +1,151 @@
 import type { ReactNode } from "react";
+import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { BackupFilterForm } from "@/components/backups/backup-filter";
 import { BackupNowForm } from "@/components/backups/backup-now-form";
 import { BackupsTable } from "@/components/backups/backups-table";
 import { RefreshButton } from "@/components/backups/refresh-button";
 import { SizeChart } from "@/components/backups/size-chart";
 import { JobProgress } from "@/components/jobs/job-progress";
 import { RecentJobs } from "@/components/jobs/recent-jobs";
-import { hasRole } from "@/lib/auth/roles";
+import { RollbackDialog } from "@/components/rollback/rollback-dialog";
+import { pickerBackups } from "@/components/rollback/picker-backups";
+import { UndoPanel, undoTitle } from "@/components/rollback/undo-panel";
+import { PageHeader } from "@/components/ui/page-header";
+import { Pager } from "@/components/ui/pager";
+import { capabilities, whyNot } from "@/lib/auth/capabilities";
 import { requireUser } from "@/lib/auth/session";
 import { getAppBySlug } from "@/lib/db/queries/apps";
-import { backupSpace, listBackups } from "@/lib/db/queries/backups";
+import { backupSizeSeries, getLastGoodBackup, listBackupsPage, listRestorableBackups } from "@/lib/db/queries/backup-pages";
+import { backupSpace } from "@/lib/db/queries/backups";
 import { getLatestChangeJob, listJobs } from "@/lib/db/queries/jobs";
-import { RollbackDialog } from "@/components/rollback/rollback-dialog";
-import { UndoPanel } from "@/components/rollback/undo-panel";
 import { formatAge, formatBytes } from "@/lib/format";
+import { displayStatus, isFinal } from "@/lib/jobs/job-status";
+import { parseChangeRecord } from "@/lib/ops/change-record";
 import { listReleases } from "@/lib/ops/releases";
 import { defaultRollbackTarget } from "@/lib/ops/rollback-plan";
-import { displayStatus, isFinal } from "@/lib/jobs/job-status";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import { avoidedBy } from "@/lib/ops/release-verdicts";
 import { releaseVerdicts } from "@/lib/db/queries/release-events";
 import { getLiveness } from "@/lib/db/queries/app-liveness";
 import { LivenessBadge } from "@/components/live/liveness-badge";
+import { parseBackupListQuery } from "@/lib/validation/backup-list";
 
 export const dynamic = "force-dynamic";
 
-export default async function AppPage({ params }: { params: Promise<{ app: string }> }) {
+type Props = { params: Promise<{ app: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  return { title: (await params).app };
+}
+
+export default async function AppPage({ params, searchParams }: Props) {
   const user = await requireUser("viewer");
   const { app: slug } = await params;
+  const query = parseBackupListQuery(await searchParams);
   const app = await getAppBySlug(slug);
   if (!app) notFound();
-  const [backups, jobs, space, releases, lastChange] = await Promise.all([
-    listBackups(app.id),
+  const filter = { status: query.status, method: query.method, q: query.q };
+  const [page, restorable, lastOk, series, jobs, space, releases, lastChange] = await Promise.all([
+    listBackupsPage(app.id, filter, query.page),
+    listRestorableBackups(app.id),
+    getLastGoodBackup(app.id),
+    backupSizeSeries(app.id),
     listJobs(app.id, 8),
     backupSpace(app.id),
     app.deployRoot ? listReleases(app.deployRoot).catch(() => []) : Promise.resolve([]),
     getLatestChangeJob(app.id),
   ]);
   const liveness = await getLiveness(app.id);
+  const caps = capabilities(user.role, app);
   const current = releases.find((r) => r.isCurrent)?.name ?? null;
   const previous = defaultRollbackTarget(releases, current, avoidedBy(await releaseVerdicts(app.id)));
   // One place for job status: the newest job while it runs and for a while after it ends.
   const latest = jobs[0];
   const showLatest = latest && (!isFinal(latest.status) || Date.now() - (latest.finishedAt ?? latest.startedAt).getTime() < 15 * 60_000);
-  const canOperate = hasRole(user.role, "operator");
-  const canAdmin = hasRole(user.role, "admin");
-  const lastOk = backups.find((b) => b.status === "ok" && b.kind !== "found");
   const stale = !lastOk || Date.now() - lastOk.createdAt.getTime() > app.staleAfterHours * 3600_000;
+  const change = lastChange ? parseChangeRecord(lastChange.result) : null;
+  const undoNeeds =
+    lastChange && change?.undo.available && change.preRollbackBackupId
+      ? { backupId: change.preRollbackBackupId, jobId: lastChange.id, undoTitle: undoTitle(lastChange, change.undoOf) }
+      : undefined;
+  const headerLink = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-50";
 
   return (
     <div className="space-y-6">
       <LiveRefresh app={app.slug} />
-      <header className="flex flex-wrap items-start justify-between gap-4">
-        <div>
-          <p className="text-sm text-slate-500">
-            <Link href="/apps" className="hover:underline">Apps</Link> /
-          </p>
-          <h1 className="text-2xl font-semibold text-slate-900">{app.slug}</h1>
-          <p className="mt-1 font-mono text-sm text-slate-600">
+      <PageHeader
+        breadcrumbs={[{ href: "/apps", label: "Apps" }]}
+        title={app.slug}
+        description={
+          <span className="font-mono break-all">
             {app.dbUser}:****@{app.dbHost}:{app.dbPort}/{app.dbName}
-          </p>
-        </div>
-        <div className="flex gap-2">
-          {canAdmin && previous && (
-            <RollbackDialog
-              key={previous} // the default target changes under an open page: start from the new one
-              app={app.slug}
-              mode="rollback"
-              label="Roll back…"
-              releases={releases.filter((r) => r.invalid === null).map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }))}
-              backups={backups
-                .filter((b) => b.status === "ok" || b.status === "tampered")
-                .map((b) => ({ id: b.id, name: b.name, method: b.method, createdAt: b.createdAt.toISOString(), tampered: b.status === "tampered" }))}
-              defaultRelease={previous}
-            />
-          )}
-          {app.deployRoot && (
-            <Link href={`/apps/${app.slug}/releases`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-50">
-              Releases
-            </Link>
-          )}
-          {canAdmin && (
-            <Link href={`/apps/${app.slug}/settings`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-50">
-              Settings
-            </Link>
-          )}
-        </div>
-      </header>
+          </span>
+        }
+        actions={
+          <>
+            {previous && (
+              <RollbackDialog
+                key={previous} // the default target changes under an open page: start from the new one
+                app={app.slug}
+                mode="rollback"
+                label="Roll back…"
+                disabledReason={whyNot(caps.rollback)}
+                releases={releases.filter((r) => r.invalid === null).map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }))}
+                backups={caps.rollbackWithDatabase.ok ? pickerBackups(restorable) : []}
+                defaultRelease={previous}
+              />
+            )}
+            {app.deployRoot && (
+              <Link href={`/apps/${app.slug}/releases`} className={headerLink}>
+                Releases
+              </Link>
+            )}
+            {caps.settings.ok && (
+              <Link href={`/apps/${app.slug}/settings`} className={headerLink}>
+                Settings
+              </Link>
+            )}
+          </>
+        }
+      />
 
       <dl className="grid grid-cols-2 gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-3 lg:grid-cols-6">
         <Fact label="Database size" value={formatBytes(app.dbSizeBytes)} />
         <Fact label="PostgreSQL" value={app.serverVersion ?? "unknown"} />
-        <Fact label="CREATEDB" value={app.canCreateDb ? "yes" : "no — clones disabled"} warn={!app.canCreateDb} />
+        <Fact label="CREATEDB" value={app.canCreateDb ? "yes" : "no — clones and restores disabled"} warn={!app.canCreateDb} />
         <Fact label="App" value={<LivenessBadge liveness={liveness} hasHealthUrl={!!app.healthUrl} />} warn={liveness?.state === "down"} />
         <Fact label="Current release" value={current ?? (app.deployRoot ? "none" : "no deploy root")} />
-        <Fact label="Last good backup" value={lastOk ? <RelativeTime at={lastOk.createdAt} /> : "never"} warn={stale} />
+        <Fact
+          label="Last good backup"
+          value={lastOk ? <RelativeTime at={lastOk.createdAt} /> : "never"}
+          title={lastOk ? `${lastOk.label ? `${lastOk.label} · ` : ""}${lastOk.name} (pre-rollback copies are not counted)` : undefined}
+          warn={stale}
+        />
         <Fact label="Retention" value={`newest ${app.retention} automatic`} />
       </dl>
 
       {stale && (
         <p role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
-          {lastOk
-            ? `The last good backup is ${formatAge(lastOk.createdAt)} old (older than ${app.staleAfterHours}h).`
-            : "This app has no good backup yet."}{" "}
-          {canOperate ? "Take one now before the next release." : "Ask an operator to take one."}
+          {lastOk ? `The last good backup is ${formatAge(lastOk.createdAt)} old (older than ${app.staleAfterHours}h).` : "This app has no good backup yet."}{" "}
+          {caps.backup.ok ? "Take one now before the next release." : "Ask an operator to take one."}
         </p>
       )}
 
-      {lastChange && <UndoPanel app={app.slug} job={lastChange} canUndo={canAdmin} />}
+      {lastChange && <UndoPanel app={app.slug} job={lastChange} canUndo={caps.undo.ok} />}
 
-      {canOperate && (
-        <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">
-          <h2 className="text-base font-semibold text-slate-900">Back up now</h2>
-          <BackupNowForm app={app.slug} defaultMethod={app.defaultMethod} canClone={!!app.canCreateDb} />
-        </section>
-      )}
+      <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">
+        <h2 className="text-base font-semibold text-slate-900">Back up now</h2>
+        {caps.backup.ok ? (
+          <BackupNowForm app={app.slug} defaultMethod={app.defaultMethod} canClone={caps.clone.ok} cloneReason={whyNot(caps.clone)} />
+        ) : (
+          <p className="text-sm text-slate-600" data-testid="capability-note">
+            {whyNot(caps.backup)}
+          </p>
+        )}
+      </section>
 
       {showLatest && (
         <section className="space-y-2">
@@ -126,34 +155,35 @@ export default async function AppPage({ params }: { params: Promise<{ app: strin
       )}
 
       <section className="space-y-3">
-        <div className="flex items-center justify-between gap-3">
+        <div className="flex flex-wrap items-center justify-between gap-3">
           <h2 className="text-base font-semibold text-slate-900">Backups</h2>
-          {canOperate && <RefreshButton app={app.slug} />}
+          {caps.backup.ok && <RefreshButton app={app.slug} />}
         </div>
-        <BackupsTable app={app} backups={backups} canOperate={canOperate} canAdmin={canAdmin} />
+        <BackupFilterForm action={`/apps/${app.slug}`} filter={filter} />
+        <BackupsTable app={app} backups={page.rows} caps={caps} undoNeeds={undoNeeds} filtered={!!(filter.q || filter.status || filter.method)} />
+        <Pager basePath={`/apps/${app.slug}`} params={{ q: filter.q, status: filter.status, method: filter.method }} page={page.page} pages={page.pages} total={page.total} noun="backups" />
       </section>
 
       <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">
         <h2 className="text-base font-semibold text-slate-900">Backup size over time</h2>
-        <SizeChart
-          points={backups.filter((b) => b.status === "ok" && b.sizeBytes !== null).map((b) => ({ createdAt: b.createdAt, sizeBytes: b.sizeBytes!, method: b.method }))}
-          totals={space}
-        />
+        <SizeChart points={series} totals={space} />
       </section>
 
       <section className="space-y-3">
         <h2 className="text-base font-semibold text-slate-900">Recent jobs</h2>
-        <RecentJobs app={app.slug} jobs={jobs} canRecover={canAdmin} />
+        <RecentJobs app={app.slug} jobs={jobs} canRecover={caps.undo.ok} />
       </section>
     </div>
   );
 }
 
-function Fact({ label, value, warn }: { label: string; value: ReactNode; warn?: boolean }) {
+function Fact({ label, value, warn, title }: { label: string; value: ReactNode; warn?: boolean; title?: string }) {
   return (
-    <div>
-      <dt className="text-xs uppercase tracking-wide text-slate-500">{label}</dt>
-      <dd className={`mt-0.5 font-medium ${warn ? "text-amber-700" : "text-slate-900"}`}>{value}</dd>
+    <div className="min-w-0">
+      <dt className="text-xs tracking-wide text-slate-500 uppercase">{label}</dt>
+      <dd className={`mt-0.5 font-medium break-words ${warn ? "text-amber-700" : "text-slate-900"}`} title={title}>
+        {value}
+      </dd>
     </div>
   );
 }

@@ -1,10 +1,12 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { RollbackDialog } from "@/components/rollback/rollback-dialog";
 import { hasRole } from "@/lib/auth/roles";
 import { requireUser } from "@/lib/auth/session";
 import { getAppBySlug } from "@/lib/db/queries/apps";
-import { listBackups } from "@/lib/db/queries/backups";
+import { listRestorableBackups } from "@/lib/db/queries/backup-pages";
+import { pickerBackups } from "@/components/rollback/picker-backups";
 import { formatAge, formatDateTime } from "@/lib/format";
 import { OpError } from "@/lib/ops/errors";
 import { listReleases, readCurrentLink, type CurrentLink } from "@/lib/ops/releases";
@@ -22,6 +24,10 @@ import { ReleaseHistory, ReleaseVerdictBadges } from "@/components/releases/rele
 
 export const dynamic = "force-dynamic";
 
+export async function generateMetadata({ params }: { params: Promise<{ app: string }> }): Promise<Metadata> {
+  return { title: `Releases · ${(await params).app}` };
+}
+
 export default async function ReleasesPage({ params }: { params: Promise<{ app: string }> }) {
   const user = await requireUser("viewer");
   const { app: slug } = await params;
@@ -38,7 +44,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
   }
   const [releasesOrError, backups, link] = await Promise.all([
     listReleases(app.deployRoot).catch((e: unknown) => (e instanceof OpError ? e : Promise.reject(e))),
-    listBackups(app.id),
+    listRestorableBackups(app.id),
     readCurrentLink(app.deployRoot),
   ]);
   if (releasesOrError instanceof OpError) {
@@ -59,9 +65,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
   const previous = defaultRollbackTarget(releases, current?.name ?? null, avoidedBy(verdicts));
   const usable = releases.filter((r) => r.invalid === null);
   const dialogReleases = usable.map((r) => ({ name: r.name, complete: r.complete, isCurrent: r.isCurrent }));
-  const dialogBackups = backups
-    .filter((b) => b.status === "ok" || b.status === "tampered")
-    .map((b) => ({ id: b.id, name: b.name, method: b.method, createdAt: b.createdAt.toISOString(), tampered: b.status === "tampered" }));
+  const dialogBackups = pickerBackups(backups);
 
   return (
     <div className="space-y-5">

@@ -1,9 +1,15 @@
+import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { appCrumbs, PageHeader } from "@/components/ui/page-header";
 import { AppForm } from "@/components/apps/app-form";
 import { requireUser } from "@/lib/auth/session";
 import { getAppBySlug } from "@/lib/db/queries/apps";
 
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ app: string }> }): Promise<Metadata> {
+  return { title: `Settings · ${(await params).app}` };
+}
 
 export default async function AppSettingsPage({ params }: { params: Promise<{ app: string }> }) {
   await requireUser("admin");
@@ -12,7 +18,10 @@ export default async function AppSettingsPage({ params }: { params: Promise<{ ap
   if (!app) notFound();
   return (
     <div className="max-w-4xl space-y-4">
-      <h1 className="text-2xl font-semibold text-slate-900">{app.slug} · settings</h1>
+      <PageHeader
+        breadcrumbs={appCrumbs(app.slug)}
+        title="Settings"
+      />
       <p className="text-sm text-slate-600">
         Directories are stored as their real paths (symlinks resolved), so what you see here is what Lifeboat writes to. Changing the host, port,
         user or database needs the password typed again.

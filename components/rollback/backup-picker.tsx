@@ -1,0 +1,46 @@
+"use client";
+
+import { formatAge, formatBytes } from "@/lib/format";
+import type { PickerBackup } from "./picker-backups";
+
+const KIND: Partial<Record<PickerBackup["kind"], string>> = { pre_rollback: "pre-rollback copy", found: "found on server", named: "named" };
+
+/** One line per backup: name (and the operator's label), method, age, size, release, verification. */
+export function describeBackup(b: PickerBackup): string {
+  const parts = [
+    b.method === "dump" ? "dump" : "clone",
+    `${formatAge(b.createdAt)} ago`,
+    formatBytes(b.sizeBytes),
+    b.release ? `release ${b.release}` : null,
+    b.verifiedAt ? `verified ${formatAge(b.verifiedAt)} ago` : "not verified",
+    KIND[b.kind] ?? null,
+  ].filter(Boolean);
+  return `${b.tampered ? "⚠ TAMPERED — " : ""}${b.label ? `${b.label} · ` : ""}${b.name} (${parts.join(", ")})`;
+}
+
+export function BackupPicker(props: { backups: PickerBackup[]; value: string; onChange: (v: string) => void }) {
+  const chosen = props.backups.find((b) => String(b.id) === props.value);
+  return (
+    <div className="space-y-1.5">
+      <select
+        name="backupId"
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        aria-label="Backup to restore"
+        className="w-full min-w-0 rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+      >
+        <option value="">Default: taken just before the current release</option>
+        {props.backups.map((b) => (
+          <option key={b.id} value={b.id} disabled={b.tampered} className={b.tampered ? "text-red-700" : undefined}>
+            {describeBackup(b)}
+          </option>
+        ))}
+      </select>
+      {chosen && (
+        <p className="rounded border border-slate-200 bg-white px-2 py-1 text-xs break-words text-slate-700" data-testid="picked-backup">
+          {describeBackup(chosen)}
+        </p>
+      )}
+    </div>
+  );
+}
