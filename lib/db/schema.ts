@@ -140,6 +140,14 @@ export const apps = pgTable("apps", {
   commandTimeoutSec: integer().notNull().default(120),
   healthUrl: text(),
   healthTimeoutSec: integer().notNull().default(30),
+  // PgBouncer's admin console, when the app reaches its database through one: the swap pauses it (all null: none).
+  pgbouncerHost: text(),
+  pgbouncerPort: integer(),
+  pgbouncerUser: text(),
+  /** AES-256-GCM like dbPasswordEnc. Never selected for display. */
+  pgbouncerPasswordEnc: text(),
+  /** The database's name in PgBouncer's [databases] section. */
+  pgbouncerDb: text(),
   createdAt: tstz().notNull().defaultNow(),
   updatedAt: tstz().notNull().defaultNow(),
 });

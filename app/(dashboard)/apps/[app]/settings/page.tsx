@@ -38,6 +38,7 @@ export default async function AppSettingsPage({ params }: { params: Promise<{ ap
           commandCwd: app.commandCwd ?? "",
           commandTimeoutSec: app.commandTimeoutSec,
           healthTimeoutSec: app.healthTimeoutSec,
+          pgbouncerUrl: app.pgbouncerHost ? `postgres://${app.pgbouncerUser}@${app.pgbouncerHost}:${app.pgbouncerPort}/${app.pgbouncerDb ?? app.dbName}` : "",
         }}
       />
     </div>
