@@ -112,7 +112,20 @@ function libpq(c: ProbeConfig): Client {
     buf = "";
     return p;
   };
-  const nextLine = () => new Promise<string | null>((r) => (waiter = r));
+  const nextLine = () =>
+    new Promise<string | null>((r) => {
+      const i = buf.indexOf("\n");
+      if (i >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        return r(line);
+      }
+      if (!proc) return r(null);
+      waiter = (line) => {
+        waiter = null;
+        r(line);
+      };
+    });
   return {
     async query() {
       const p = (proc ??= start());
@@ -122,7 +135,6 @@ function libpq(c: ProbeConfig): Client {
         const line = await nextLine();
         if (line === null) throw new Error("psql: connection lost");
         if (line.startsWith("__end__")) {
-          waiter = null;
           const [, error, state] = line.split(" ");
           if (error === "true") throw Object.assign(new Error(`psql error ${state}`), { code: state });
           const [banner, indexed] = (lines[0] ?? "").split("|");
