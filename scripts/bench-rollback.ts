@@ -13,7 +13,6 @@
 //   npm run bench:rollback -- --sizes 150MB        one size
 //   npm run bench:rollback -- --runs 3             median of three runs per measurement
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
@@ -23,6 +22,7 @@ import { dumpDatabase } from "@/lib/ops/dump";
 import { run } from "@/lib/ops/exec";
 import { clientToolFor } from "@/lib/ops/pg-bin";
 import { switchRelease } from "@/lib/ops/releases";
+import { restoreJobsFor } from "@/lib/ops/restore-jobs";
 import { executeRollback, newRollbackState } from "@/lib/ops/rollback";
 import { localDataDirectory } from "@/lib/ops/rollback-server";
 import { pgEnv, type TargetDb } from "@/lib/ops/target";
@@ -134,7 +134,8 @@ async function benchSize(cluster: Cluster, bouncer: PgBouncer, scale: number) {
     const direct: ProbeTarget = { host: t.host, port: t.port, user: t.user, password: t.password!, database: db, pooled: false };
     const viaBouncer: ProbeTarget = { ...direct, host: bouncer.info.host, port: bouncer.info.port, pooled: true };
     const bouncerConsole = { host: bouncer.info.host, port: bouncer.info.port, user: bouncer.info.adminUser, password: bouncer.info.adminPassword, database: db };
-    const jobs = restoreJobs(dbBytes);
+    // Lifeboat's own choice (lib/ops/restore-jobs.ts), given to the bare pg_restore too.
+    const jobs = await restoreJobsFor(path.join(outDir, "lifeboat.dump"), pgRestore);
     const lifeboat: Measure[] = [];
     const pooled: Measure[] = [];
     const seed: Measure[] = [];
@@ -224,11 +225,6 @@ async function benchSize(cluster: Cluster, bouncer: PgBouncer, scale: number) {
     await run("node", [appctl, "stop"]).catch(() => {});
     await admin.end({ timeout: 5 });
   }
-}
-
-/** The number of pg_restore jobs the bench gives both restores (Lifeboat's and the bare one). */
-function restoreJobs(dbBytes: number): number {
-  return dbBytes > 256e6 ? Math.min(4, os.availableParallelism()) : 1;
 }
 
 /** pgbench data plus the demo app's settings table; built once per scale, a marker table says it finished. */

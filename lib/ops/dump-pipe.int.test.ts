@@ -1,11 +1,13 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminSql, createScratchDb, pg, target, tmpDir } from "@/test/helpers";
+import { adminSql, createScratchDb, pg, target, tmpDir, uniqueName } from "@/test/helpers";
 import type { OpContext } from "./context";
 import { dumpDatabase } from "./dump";
 import { run, runningChildGroups } from "./exec";
 import { clientToolFor } from "./pg-bin";
+import { restoreDumpToNewDatabase, tableFingerprint } from "./restore";
+import { countTableData } from "./restore-jobs";
 
 // The single-pass dump's failures, provoked for real: a process of the pipeline killed mid-stream, a disk
 // that fills up. Each must end in an error and leave nothing that looks like a backup.
@@ -49,6 +51,20 @@ async function killChild(name: string): Promise<void> {
   }
   throw new Error(`no ${name} child is running`);
 }
+
+describe("a dump written through the pipe", () => {
+  it("restores with pg_restore -j (pg_dump wrote it without data offsets) and its TOC counts the tables with data", async () => {
+    const sql = adminSql(db);
+    await sql`CREATE TABLE IF NOT EXISTS more AS SELECT g AS id FROM generate_series(1, 1000) g`;
+    await sql.end();
+    const dir = await tmpDir("pipe");
+    const r = await dumpDatabase({ target: target(db), ...tools, dir, fileName: "db_backup_j.dump", format: "custom", ctx: ctxWith(() => {}).ctx });
+    expect(await countTableData(r.path, tools.pgRestore)).toBe(2);
+    const restored = uniqueName("restored_pipe");
+    await restoreDumpToNewDatabase({ target: target(db), ...tools, file: r.path, sha256: r.sha256, format: "custom", newDb: restored, ctx: ctxWith(() => {}).ctx, jobs: 2 });
+    expect(await tableFingerprint(target(db), restored)).toEqual(await tableFingerprint(target(db), db));
+  });
+});
 
 describe("single-pass dump: failures keep nothing", () => {
   it("pg_restore killed mid-stream: verify_failed, no file", async () => {
