@@ -27,6 +27,9 @@ const TICK_MS = 10;
 const SLOW_MS = 200;
 const HUNG_MS = 2500;
 
+/** A statement_timeout sent at startup; PgBouncer refuses unknown startup parameters (08P01), so none through it. */
+const startupTimeout = (c: ProbeConfig) => (c.pooled ? {} : { statement_timeout: 2000 });
+
 type Row = { banner: string | null; indexed: boolean };
 interface Client {
   query(): Promise<Row>;
@@ -35,7 +38,7 @@ interface Client {
 
 function postgresJs(c: ProbeConfig): Client {
   const sql = postgres({ host: c.host, port: c.port, user: c.user, password: c.password, database: c.database, max: 1, idle_timeout: 0, connect_timeout: 2,
-    prepare: !c.pooled, fetch_types: false, onnotice: () => {}, connection: { application_name: "bench-probe", statement_timeout: 2000 } });
+    prepare: !c.pooled, fetch_types: false, onnotice: () => {}, connection: { application_name: "bench-probe", ...startupTimeout(c) } });
   return { query: async () => (await sql.unsafe<Row[]>(QUERY))[0]!, close: () => void sql.end({ timeout: 0 }).catch(() => {}) };
 }
 
@@ -53,7 +56,7 @@ function nodePg(c: ProbeConfig): Client {
   const get = () =>
     (connecting ??= (async () => {
       const cl = new pgModule.Client({ host: c.host, port: c.port, user: c.user, password: c.password, database: c.database,
-        connectionTimeoutMillis: 2000, statement_timeout: 2000, application_name: "bench-probe" });
+        connectionTimeoutMillis: 2000, application_name: "bench-probe", ...startupTimeout(c) });
       // A session ended by the server emits "error" on an idle client: the next query reconnects.
       cl.on("error", () => {
         client = null;

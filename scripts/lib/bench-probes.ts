@@ -46,7 +46,16 @@ export function startProbes(target: ProbeTarget, drivers: Driver[], opts: { psql
     }),
   );
   return {
-    ready: Promise.all(probes.map((x) => x.ready)).then(() => {}),
+    // A probe that never gets a good answer (a driver refused by PgBouncer, say) must not hang the bench.
+    ready: Promise.race([
+      Promise.all(probes.map((x) => x.ready)).then(() => {}),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => {
+          for (const x of probes) x.p.kill();
+          reject(new Error(`probes not ready after 120 s: ${probes.map((x) => `${x.driver}: ${x.out().trim() || "nothing"}`).join("; ")}`));
+        }, 120_000).unref(),
+      ),
+    ]),
     async stop(): Promise<Map<Driver, ProbeSummary>> {
       // Let them see the app's steady state for a moment after the operation.
       await new Promise((r) => setTimeout(r, 300));
