@@ -70,7 +70,7 @@ interface Measure {
 }
 
 async function main() {
-  await requirePrereqs();
+  await requirePrereqs({ pgbouncer: true });
   await fs.mkdir(outDir, { recursive: true });
   const cluster = await startCluster({ baseDir: path.join(baseDir, "pg"), log: say });
   const results: Awaited<ReturnType<typeof benchSize>>[] = [];
