@@ -4,7 +4,7 @@ import { adminSql, pg, tmpDir, uniqueName } from "@/test/helpers";
 import { startPgBouncer, type PgBouncer } from "@/scripts/lib/pgbouncer";
 import type { OpContext } from "./context";
 import { isPaused, type PgBouncerAdmin } from "./pgbouncer";
-import { swapDatabases } from "./swap";
+import { reconcileSwap, swapDatabases } from "./swap";
 import type { TargetDb } from "./target";
 
 // The swap through a real PgBouncer (transaction pooling) in front of the test cluster: clients that go
@@ -118,5 +118,33 @@ describe("swapDatabases through PgBouncer", () => {
     expect((await other`SELECT value FROM settings`)[0]!.value).toBe("kept");
     await other.end();
     await holder.end();
+  });
+
+  it("recovery resumes a PAUSE that was still waiting when its job died, and the held transaction is untouched", async () => {
+    const n = await makePair();
+    const holder = appClient(n.live, 1);
+    const tx = await holder.reserve();
+    await tx`BEGIN`;
+    await tx`SELECT value FROM settings`;
+    // The dead job: its PAUSE sent and waiting (the open transaction holds it back), its connection gone.
+    const b = consoleFor(n.live);
+    const dead = postgres({ host: b.host, port: b.port, user: b.user, password: b.password, database: "pgbouncer", max: 1, fetch_types: false, prepare: false });
+    void dead.unsafe(`PAUSE ${n.live}`).simple().catch(() => {});
+    await new Promise((r) => setTimeout(r, 300));
+    await dead.end({ timeout: 0 });
+    expect(await isPaused(b)).toBe(true);
+    const other = appClient(n.live, 1);
+    let answered = false;
+    const waiting = other`SELECT 1`.then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered).toBe(false);
+    const journal = [{ step: "swap:pause", detail: { host: b.host, port: b.port, database: n.live } }];
+    const r = await reconcileSwap(journal, { target: targetFor(n.live) });
+    expect(r.decisions).toContain(`resumed ${n.live} on PgBouncer ${b.host}:${b.port} (the job had paused it)`);
+    await waiting;
+    expect(await isPaused(b)).toBe(false);
+    await tx`COMMIT`;
+    tx.release();
+    await Promise.all([holder.end(), other.end()]);
   });
 });
