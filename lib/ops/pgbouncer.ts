@@ -123,3 +123,15 @@ export async function isPaused(a: PgBouncerAdmin): Promise<boolean | null> {
     await sql.end({ timeout: 2 }).catch(() => {});
   }
 }
+
+/** For the settings form: the console answers and knows the database, or an OpError saying what is wrong. */
+export async function checkPgBouncerConsole(a: PgBouncerAdmin): Promise<string> {
+  const paused = await isPaused(a).catch((e: Error) => {
+    throw new OpError("pgbouncer_unreachable", `${describe(a)}: the admin console did not answer (${e.message}). Check the URL, that the user is in admin_users, and the password.`);
+  });
+  if (paused === null) {
+    // A wildcard [databases] entry lists a database only once a client has used it; PAUSE refuses one not listed.
+    return `PgBouncer's admin console answers but does not list ${a.database} (yet): the URL's path must be PgBouncer's name for the app's database; with a wildcard entry it appears once the app connects. A swap refuses to start while it is not listed. `;
+  }
+  return `PgBouncer's admin console answers and knows ${a.database}${paused ? " (it is PAUSED right now)" : ""}: swaps will pause it. `;
+}

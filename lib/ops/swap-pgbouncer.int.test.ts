@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql, pg, tmpDir, uniqueName } from "@/test/helpers";
 import { startPgBouncer, type PgBouncer } from "@/scripts/lib/pgbouncer";
 import type { OpContext } from "./context";
-import { isPaused, type PgBouncerAdmin } from "./pgbouncer";
+import { checkPgBouncerConsole, isPaused, type PgBouncerAdmin } from "./pgbouncer";
 import { reconcileSwap, swapDatabases } from "./swap";
 import type { TargetDb } from "./target";
 
@@ -146,5 +146,15 @@ describe("swapDatabases through PgBouncer", () => {
     await tx`COMMIT`;
     tx.release();
     await Promise.all([holder.end(), other.end()]);
+  });
+
+  it("the settings check: the console answers and lists the database; a wrong password is refused with the reason", async () => {
+    const n = await makePair();
+    const c = appClient(n.live, 1);
+    await c`SELECT 1`;
+    expect(await checkPgBouncerConsole(consoleFor(n.live))).toMatch(/answers and knows/);
+    expect(await checkPgBouncerConsole(consoleFor("never_connected_db"))).toMatch(/does not list never_connected_db/);
+    await expect(checkPgBouncerConsole({ ...consoleFor(n.live), password: "wrong" })).rejects.toMatchObject({ code: "pgbouncer_unreachable" });
+    await c.end();
   });
 });

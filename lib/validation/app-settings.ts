@@ -22,6 +22,8 @@ export type StoredConnectionLookup = (
 export type CheckedAppSettings = AppFormInput & {
   /** The password to connect with now: the one typed, or the stored one when the connection is unchanged. */
   connectPassword: string | undefined;
+  /** PgBouncer's admin password to check the console with now: the one typed, or the stored one for the same console. */
+  pgbouncerConnectPassword: string | undefined;
   /** "backups directory /srv/b → /data/b": symlinks resolved, said back to the operator. */
   resolvedNotes: string[];
 };
@@ -91,14 +93,16 @@ export function appSettingsSchema(opts: { mode: "create" | "update" | "test"; lo
       }
     }
     // The same rule for PgBouncer's stored admin password: only to the console it was saved for.
+    let pgbouncerConnectPassword = v.pgbouncer?.password;
     if (v.pgbouncer && v.pgbouncer.password === undefined) {
       const stored = (await opts.lookupStored(v.slug))?.pgbouncer;
-      if (stored?.password !== undefined && !sameConnection({ ...stored, database: "" }, { ...v.pgbouncer, database: "" })) {
+      if (stored?.password !== undefined && sameConnection({ ...stored, database: "" }, { ...v.pgbouncer, database: "" })) pgbouncerConnectPassword = stored.password;
+      else if (stored?.password !== undefined) {
         issue("pgbouncerUrl", "Type the PgBouncer password again: the console's host, port or user changed, and the stored password is only sent to the console it was saved for.");
       }
     }
     // Stop here when anything is wrong: nothing after this may connect, spawn or store.
     if (problems > 0) return z.NEVER;
-    return { ...v, ...resolved, connectPassword, resolvedNotes };
+    return { ...v, ...resolved, connectPassword, pgbouncerConnectPassword, resolvedNotes };
   });
 }
