@@ -172,10 +172,9 @@ export const DUMP_PHASE = "dumping, verifying and checksumming";
 
 /**
  * A dump file already on disk (recovery of an interrupted backup): the full read-back (pg_restore, its own
- * process) and the sha256 (Node's thread pool) both read the whole file, so they run side by side instead of one after the other. Both read the same closed file,
- * which nothing writes any more (pg_dump has exited and fsynced it; the .partial name is ours alone), so the
- * checksum covers exactly the bytes that were verified, as before. When either fails the other is stopped
- * and awaited, so no pg_restore outlives the call.
+ * process) and the sha256 (Node's thread pool) both read the whole file, so they run side by side. Both read
+ * the same closed file, which nothing writes any more, so the checksum covers exactly the bytes that were
+ * verified. When either fails the other is stopped and awaited, so no pg_restore outlives the call.
  */
 export async function verifyAndChecksum(
   file: string,
