@@ -230,9 +230,12 @@ async function bench(cluster: Cluster) {
     console.log(`and ≤ ${GOAL.dumpSize}× its size.`);
     console.log("");
     console.log("Caveats: one shared, noisy machine; compare the ratios, not the seconds. Every measurement starts after a");
-    console.log("CHECKPOINT, with the database's files in the page cache (caches cannot be dropped here). cp -r does not fsync;");
-    console.log("cp -r + sync flushes it (sync is system-wide). FILE_COPY checkpoints before and after and fsyncs the copy;");
-    console.log("WAL_LOG writes the whole database to WAL; pg_dump fsyncs its output. The Lifeboat dump includes gzip level");
+    console.log("CHECKPOINT, with the database's files in the page cache (caches cannot be dropped here).");
+    if (clones) {
+      console.log("cp -r does not fsync; cp -r + sync flushes it (sync is system-wide). FILE_COPY checkpoints before and after and");
+      console.log("fsyncs the copy; WAL_LOG writes the whole database to WAL.");
+    }
+    console.log("pg_dump -f fsyncs its output. The Lifeboat dump includes gzip level");
     console.log(`${DUMP_COMPRESSION_LEVEL} (-Fc -Z${DUMP_COMPRESSION_LEVEL}); pg_dump writes to Lifeboat's pipe, and the same bytes go to the file, a sha256 and`);
     console.log("pg_restore -f /dev/null in one pass, then an fsync. The bare pg_dump -Fc fsyncs its file itself.");
     console.log("pgbench rows are mostly blank padding and compress far better than most real data.");
