@@ -40,16 +40,37 @@ export async function pipedDump(input: PipedDumpInput): Promise<PipedDumpResult>
   let restoreBroken = false;
   // pg_restore stopping early breaks its stdin (EPIPE): that is its failure, read from its exit status.
   restore?.stdin!.on("error", () => (restoreBroken = true));
+  // pg_dump writes in small pieces: they are gathered into batches of BATCH_BYTES, and one batch is written (to
+  // the file and to pg_restore) while the next is read, so neither pg_dump nor we wait on every piece.
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let inflight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    if (batchBytes === 0) return;
+    const buf = Buffer.concat(batch, batchBytes);
+    batch = [];
+    batchBytes = 0;
+    await inflight; // one write at a time, in order; a failed one (ENOSPC) throws here
+    const pos = written;
+    written += buf.length;
+    inflight = (async () => {
+      const toRestore = restore && !restoreBroken ? writeChunk(restore.stdin!, buf) : null;
+      let off = 0;
+      while (off < buf.length) off += (await input.file.write(buf, off, buf.length - off, pos + off)).bytesWritten;
+      input.onBytes?.(pos + buf.length);
+      await toRestore;
+    })();
+    inflight.catch(() => {}); // awaited above or below; never an unhandled rejection meanwhile
+  };
   try {
     for await (const chunk of dump.stdout! as AsyncIterable<Buffer>) {
       hash.update(chunk);
-      const toRestore = restore && !restoreBroken ? writeChunk(restore.stdin!, chunk) : null;
-      let off = 0;
-      while (off < chunk.length) off += (await input.file.write(chunk, off, chunk.length - off, written + off)).bytesWritten;
-      written += chunk.length;
-      input.onBytes?.(written);
-      await toRestore;
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes >= BATCH_BYTES) await flush();
     }
+    await flush();
+    await inflight;
     restore?.stdin!.end();
     const [d, r] = await Promise.all([dump.done, restore?.done]);
     if (d.code !== 0) throw new ProcessError(dump.argv, d.code, d.signal, d.stderrTail, d.timedOut);
@@ -63,9 +84,16 @@ export async function pipedDump(input: PipedDumpInput): Promise<PipedDumpResult>
   }
 }
 
+/**
+ * pg_restore may fall behind pg_dump for a while (it inflates what pg_dump deflated): up to this many bytes wait
+ * in memory for it, so that neither stalls the other at every chunk; beyond it the dump waits (bounded memory).
+ */
+const RESTORE_BUFFER_BYTES = 64 * 1024 * 1024;
+const BATCH_BYTES = 1024 * 1024;
+
 async function writeChunk(w: Writable, chunk: Buffer): Promise<void> {
   if (w.destroyed || w.writableEnded) return;
-  if (!w.write(chunk)) {
+  if (!w.write(chunk) && w.writableLength > RESTORE_BUFFER_BYTES) {
     await Promise.race([once(w, "drain"), once(w, "close"), once(w, "error")]).catch(() => {});
   }
 }
