@@ -29,6 +29,8 @@ export interface AppFormValues {
   commandTimeoutSec: number;
   healthTimeoutSec: number;
   healthPolicy: "undo" | "keep";
+  /** Without the password. */
+  pgbouncerUrl: string;
 }
 
 const input = "w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm";
@@ -116,6 +118,14 @@ export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Pa
             : "stored encrypted; never sent back to the browser",
         )}
         {field("database", "Database name", <input name="database" defaultValue={v.database} className={input} />)}
+        <div className="sm:col-span-2">
+          {field(
+            "pgbouncerUrl",
+            "PgBouncer admin console (optional)",
+            <input name="pgbouncerUrl" defaultValue={v.pgbouncerUrl} className={input} placeholder="postgres://admin:password@127.0.0.1:6432/shop" autoComplete="off" />,
+            "when the app connects through PgBouncer: a user in its admin_users, and the database's name in its [databases] section. Swaps then PAUSE it, so clients wait instead of failing. Without a password the stored one is kept (same host, port and user); empty removes it.",
+          )}
+        </div>
       </fieldset>
 
       <fieldset className="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-3">

@@ -155,6 +155,14 @@ export const apps = pgTable("apps", {
   healthUrl: text(),
   healthTimeoutSec: integer().notNull().default(30),
   healthPolicy: healthPolicyEnum().notNull().default("undo"),
+  // PgBouncer's admin console, when the app reaches its database through one: the swap pauses it (all null: none).
+  pgbouncerHost: text(),
+  pgbouncerPort: integer(),
+  pgbouncerUser: text(),
+  /** AES-256-GCM like dbPasswordEnc. Never selected for display. */
+  pgbouncerPasswordEnc: text(),
+  /** The database's name in PgBouncer's [databases] section. */
+  pgbouncerDb: text(),
   createdAt: tstz().notNull().defaultNow(),
   updatedAt: tstz().notNull().defaultNow(),
 });

@@ -1,15 +1,14 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql, useMetaDb } from "@/test/helpers";
+import { crashAndRecover as crashAndRecoverJob, useCrashLeases } from "@/test/fixtures/crash-worker";
 import { setupShopApp, type ShopApp } from "@/test/fixtures/rollback-app";
 
 // Crash tests: a worker process runs a backup, restore, rollback or undo and SIGKILLs itself at one step
 // (LIFEBOAT_CRASH_AT); then recovery runs here, and the world must be whole: exactly one database has the
 // live name and accepts connections, its content equals the state before or the state after, `current`
 // points at a complete release, no staging database or temporary link is left, the job is interrupted.
-const ROOT = path.resolve(import.meta.dirname, "../..");
 let shop: ShopApp;
 let mods: {
   apps: typeof import("@/lib/db/queries/apps");
@@ -27,36 +26,7 @@ let cloneId: number;
 
 const app = async () => (await mods.apps.getAppById(shop.appId))!;
 
-// Short leases, so that recovery here may act soon after the worker died (long enough for a loaded machine);
-// no watchdog in this process (recovery is what the tests run); the in-process worker pauses while a crash
-// worker runs (it would take the job).
-const LEASE = { LIFEBOAT_LEASE_MS: "4000", LIFEBOAT_LEASE_RENEW_MS: "400" };
-Object.assign(process.env, LEASE, { LIFEBOAT_WATCHDOG_MS: "3600000" });
-
-async function worker(request: Record<string, unknown>, crashAt: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
-  await (await import("@/lib/jobs/worker")).stopInProcessWorker();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "test/fixtures/run-job.ts", JSON.stringify({ appId: shop.appId, ...request })], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATABASE_URL: process.env.DATABASE_URL,
-        LIFEBOAT_SECRET_KEY: process.env.LIFEBOAT_SECRET_KEY,
-        AUTH_SECRET: process.env.AUTH_SECRET,
-        LIFEBOAT_CRASH_AT: crashAt,
-        ...LEASE,
-        // A job the crash worker fenced (it never reached the step) is reconciled there and the worker exits.
-        LIFEBOAT_WATCHDOG_MS: "500",
-      } as unknown as NodeJS.ProcessEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (c) => (out += c));
-    child.stderr.on("data", (c) => (out += c));
-    child.on("exit", (code, signal) => resolve({ code, signal, out }));
-  });
-}
+useCrashLeases();
 
 async function liveDatabases(): Promise<{ name: string; allow: boolean }[]> {
   const sql = adminSql();
@@ -65,17 +35,6 @@ async function liveDatabases(): Promise<{ name: string; allow: boolean }[]> {
   } finally {
     await sql.end();
   }
-}
-
-/** Recovery, retried until the dead worker's session (and with it the app's lock) is gone. */
-async function recover(jobId: number) {
-  for (let i = 0; i < 200; i++) {
-    const reports = await mods.jobs.recoverInterruptedJobs("crash test");
-    const r = reports.find((x) => x.jobId === jobId);
-    if (r) return r;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`recovery never picked up job #${jobId}`);
 }
 
 async function assertWhole(jobId: number, before: { fp: Fp; release: string }, after: { fp: Fp; release: string }) {
@@ -114,15 +73,7 @@ async function resetToBaseline() {
   expect(await shop.fingerprint()).toEqual(baseline);
 }
 
-async function crashAndRecover(request: Record<string, unknown>, step: string) {
-  const r = await worker(request, step);
-  expect(r.signal, `the worker did not reach ${step}:\n${r.out}`).toBe("SIGKILL");
-  const jobId = (JSON.parse(r.out.split("\n").find((l) => l.startsWith('{"jobId"')) ?? "null") as { jobId: number } | null)?.jobId;
-  expect(jobId).toBeTypeOf("number");
-  const report = await recover(jobId!);
-  expect(report.error, report.decisions.join("; ")).toBeUndefined();
-  return { jobId: jobId!, report };
-}
+const crashAndRecover = (request: Record<string, unknown>, step: string) => crashAndRecoverJob(shop.appId, request, step);
 
 beforeAll(async () => {
   await useMetaDb();

@@ -1,4 +1,3 @@
-import os from "node:os";
 import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
 import { finishBackup, insertBackup, markBackupDeleted, nameTaken } from "@/lib/db/queries/backups";
 import { getJob, setJobResult } from "@/lib/db/queries/jobs";
@@ -12,6 +11,7 @@ import { storedFingerprint } from "@/lib/ops/fidelity";
 import { recordReleaseEvents } from "@/lib/db/queries/release-events";
 import { changeEvents } from "./release-history";
 import { readCurrentRelease } from "@/lib/ops/releases";
+import { restoreJobsFor } from "@/lib/ops/restore-jobs";
 import { executeRollback, newRollbackState, type DatabaseSource, type RollbackState } from "@/lib/ops/rollback";
 import { localDataDirectory } from "@/lib/ops/rollback-server";
 import { captureDbStats } from "@/lib/ops/server-backups";
@@ -178,7 +178,7 @@ async function planDatabase(r: Resolved, target: TargetDb, server: ServerInfo, f
   if (backup.method === "clone") {
     return { source: "clone", cloneName: backup.name, strategy: r.app.cloneStrategy, supportsStrategy: server.supportsFileCopy, staging, preRollbackName: pre, fidelity };
   }
-  const jobs = backup.format === "custom" && server.dbSizeBytes > 256 * 1024 * 1024 ? Math.min(4, Math.max(1, os.cpus().length)) : 1;
+  const jobs = backup.format === "custom" ? await restoreJobsFor(r.backupFile!, server.pgRestorePath) : 1;
   return {
     source: "dump",
     file: r.backupFile!,

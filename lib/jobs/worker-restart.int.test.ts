@@ -5,7 +5,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pg, tmpDir } from "@/test/helpers";
-import { findProcesses, spawnWorker, waitFor, type WorkerProc } from "@/test/fixtures/workers";
+import { pgDumpsOf, spawnWorker, waitFor, type WorkerProc } from "@/test/fixtures/workers";
 import { seedShop } from "@/scripts/lib/seed-shop";
 import { startCluster, type Cluster } from "@/scripts/lib/pg-cluster";
 
@@ -110,13 +110,13 @@ describe("PostgreSQL restarts under a running job", () => {
     const a = await newApp("shop-restart-dump");
     const hold = await holdTableWithPsql(a.db, "orders");
     const { jobId } = await mods.jobs.startBackup({ app: await a.app(), method: "dump", actor: "t" });
-    await waitFor(async () => (await findProcesses("pg_dump", a.backupsDir)).length > 0, 30_000, () => "pg_dump never started");
+    await waitFor(async () => (await pgDumpsOf(a.db)).length > 0, 30_000, () => "pg_dump never started");
     await restartPostgres();
     hold.release();
     await waitFor(async () => (await job(jobId).catch(() => ({ status: "?" }))).status === "interrupted", 30_000, () => `job never ended:\n${worker.out()}`);
     const j = await job(jobId);
     expect(j.error).toMatch(/lock session ended|could not renew its lease/);
-    expect(await findProcesses("pg_dump", a.backupsDir)).toEqual([]);
+    expect(await pgDumpsOf(a.db)).toEqual([]);
     expect(await acceptsConnections(a.db)).toBe(true);
     expect(worker.out()).not.toContain("UNHANDLED REJECTION");
   });

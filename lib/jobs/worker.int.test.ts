@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { adminSql, createScratchDb, pg, tmpDir, urlFor, useMetaDb } from "@/test/helpers";
-import { findProcesses, holdTable, spawnWorker, waitFor, type WorkerProc } from "@/test/fixtures/workers";
+import { findProcesses, holdTable, pgDumpsOf, spawnWorker, waitFor, type WorkerProc } from "@/test/fixtures/workers";
 import { seedShop } from "@/scripts/lib/seed-shop";
 
 // The job engine with real worker processes (scripts/worker.ts) on the test cluster: a job held in the
@@ -41,7 +41,7 @@ async function job(id: number) {
   return (await mods.jobQueries.getJob(id))!;
 }
 
-const pgDumps = (backupsDir: string) => findProcesses("pg_dump", backupsDir);
+const pgDumps = (db: string) => pgDumpsOf(db);
 
 beforeAll(async () => {
   const url = await useMetaDb();
@@ -82,10 +82,10 @@ describe("job engine", () => {
     const hold = await holdTable(urlFor(a.db), "orders");
     try {
       const { jobId } = await mods.jobs.startBackup({ app: await a.app(), method: "dump", actor: "t" });
-      await waitFor(async () => (await pgDumps(a.backupsDir)).length > 0, 30_000, () => "pg_dump never started");
+      await waitFor(async () => (await pgDumps(a.db)).length > 0, 30_000, () => "pg_dump never started");
       workers[0]!.child.kill("SIGKILL");
       await workers[0]!.exited;
-      await waitFor(async () => (await pgDumps(a.backupsDir)).length === 0, 5_000, () => "pg_dump outlived its worker");
+      await waitFor(async () => (await pgDumps(a.db)).length === 0, 5_000, () => "pg_dump outlived its worker");
       await waitFor(async () => mods.status.displayStatus(await job(jobId)) === "lost contact", 10_000, () => "never lost contact");
       expect((await job(jobId)).status).toBe("running");
       await worker("rescuer");
@@ -105,8 +105,8 @@ describe("job engine", () => {
     const hold = await holdTable(urlFor(a.db), "orders");
     try {
       const { jobId } = await mods.jobs.startBackup({ app: await a.app(), method: "dump", actor: "t" });
-      await waitFor(async () => (await pgDumps(a.backupsDir)).length > 0, 30_000, () => "pg_dump never started");
-      const dumpPids = await pgDumps(a.backupsDir);
+      await waitFor(async () => (await pgDumps(a.db)).length > 0, 30_000, () => "pg_dump never started");
+      const dumpPids = await pgDumps(a.db);
       const admin = adminSql();
       const ended = await admin<{ pid: number }[]>`
         SELECT pg_terminate_backend(pid, 5000), pid FROM pg_stat_activity WHERE application_name = ${`lifeboat-lock-app-${a.id}`}`;
@@ -121,7 +121,7 @@ describe("job engine", () => {
         // fence kills pg_dump's group and gives the lease up only once the body has settled).
         expect((await job(jobId)).log).toContain("stopped: its app lock session ended");
       }
-      await waitFor(async () => (await findProcesses("pg_dump", a.backupsDir)).length === 0, 5_000, () => "pg_dump survived the fence");
+      await waitFor(async () => (await pgDumps(a.db)).length === 0, 5_000, () => "pg_dump survived the fence");
       for (const pid of dumpPids) expect(() => process.kill(pid, 0)).toThrow();
       await waitFor(async () => (await job(jobId)).status === "interrupted", 15_000, () => `job never reconciled:\n${w.out()}`);
       const j = await job(jobId);
@@ -180,7 +180,7 @@ describe("job engine", () => {
     const w = await worker("steady", { LIFEBOAT_LEASE_MS: "15000", LIFEBOAT_LEASE_RENEW_MS: "1000", LIFEBOAT_WATCHDOG_MS: "1000" });
     const hold = await holdTable(urlFor(a.db), "orders");
     const { jobId, done } = await mods.jobs.startBackup({ app: await a.app(), method: "dump", actor: "t" });
-    await waitFor(async () => (await pgDumps(a.backupsDir)).length > 0, 30_000, () => "pg_dump never started");
+    await waitFor(async () => (await pgDumps(a.db)).length > 0, 30_000, () => "pg_dump never started");
     const admin = adminSql();
     try {
       await admin.unsafe(`ALTER DATABASE ${metaDb} WITH ALLOW_CONNECTIONS false`);
@@ -218,7 +218,7 @@ describe("job engine", () => {
     try {
       const ja = await mods.jobs.startBackup({ app: await a.app(), method: "dump", actor: "t" });
       const jb = await mods.jobs.startBackup({ app: await b.app(), method: "dump", actor: "t" });
-      await waitFor(async () => (await pgDumps(a.backupsDir)).length > 0 && (await pgDumps(b.backupsDir)).length > 0, 30_000, () => "both dumps never ran at once");
+      await waitFor(async () => (await pgDumps(a.db)).length > 0 && (await pgDumps(b.db)).length > 0, 30_000, () => "both dumps never ran at once");
       const [ra, rb] = [await job(ja.jobId), await job(jb.jobId)];
       expect(ra.status).toBe("running");
       expect(rb.status).toBe("running");

@@ -6,8 +6,10 @@ import { sha256File } from "./checksum";
 import type { OpContext } from "./context";
 import { assertSpaceFor } from "./disk";
 import { OpError } from "./errors";
-import { ProcessError, run, runUnchecked } from "./exec";
+import { pipedDump } from "./dump-pipe";
+import { ProcessError, runUnchecked } from "./exec";
 import { defineSteps } from "./journal";
+import { errorLine } from "./dump-pipe";
 import { fsyncDir, resolveInside } from "./paths";
 import { newRestrictKey } from "./plain-dump-scan";
 import { pgEnv, type TargetDb } from "./target";
@@ -38,6 +40,8 @@ export interface DumpResult {
 
 const PROGRESS_MS = 250;
 
+export { errorLine };
+
 const fileField = z.string().min(1).max(255);
 
 /** The dump's journal. appName: pg_dump's application_name, by which recovery sees whether it still runs. */
@@ -67,11 +71,11 @@ export const DUMP_COMPRESSION_LEVEL = 1;
 
 /**
  * pg_dump's arguments. The connection comes from pgEnv() (PGHOST, PGDATABASE…, password in the env), so
- * no user text is ever parsed by libpq as a connection string. `-f` rather than a pipe: a pipe hides
- * pg_dump's exit code. pg_dump fsyncs the file itself before exiting. Plain dumps stay uncompressed text
- * (verification reads their trailer, restore scans them for psql meta-commands).
+ * no user text is ever parsed by libpq as a connection string. Without `file` pg_dump writes to stdout: our
+ * own pipe (lib/ops/dump-pipe.ts), whose exit code we read — never a shell pipe, which would hide it. Plain
+ * dumps stay uncompressed text (verification reads their trailer, restore scans them for meta-commands).
  */
-export function pgDumpArgs(format: DumpFormat, file: string, restrictKey?: string, snapshot?: string): string[] {
+export function pgDumpArgs(format: DumpFormat, file?: string, restrictKey?: string, snapshot?: string): string[] {
   if (restrictKey !== undefined && !/^[A-Za-z0-9]+$/.test(restrictKey)) throw new Error("a psql restrict key has only letters and digits");
   if (snapshot !== undefined && !/^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i.test(snapshot)) throw new Error("not a snapshot name");
   // Plain dumps open with `\restrict KEY` and close with `\unrestrict KEY`: psql runs no meta-command in
@@ -83,13 +87,13 @@ export function pgDumpArgs(format: DumpFormat, file: string, restrictKey?: strin
   // are given back after the load from the list recorded with the backup (lib/ops/restore-fidelity.ts),
   // as for custom-format archives restored with --no-owner.
   // --snapshot: the dump sees exactly what Lifeboat fingerprinted in the exporting transaction.
-  return ["--no-password", ...formatArgs, ...(snapshot ? [`--snapshot=${snapshot}`] : []), "-f", file];
+  return ["--no-password", ...formatArgs, ...(snapshot ? [`--snapshot=${snapshot}`] : []), ...(file === undefined ? [] : ["-f", file])];
 }
 
 /**
- * Dumps the target database to `dir/fileName`: written as `fileName.partial`, verified by reading it back
- * in full and checksummed (side by side: both read the whole file), then renamed into place (never over an
- * existing file). On any failure or abort the partial file is removed and nothing is left that looks like a
+ * Dumps the target database to `dir/fileName`: written as `fileName.partial` while the same bytes are
+ * checksummed and read back in full (one pass, lib/ops/dump-pipe.ts), fsynced, then renamed into place
+ * (never over an existing file). On any failure or abort the partial file is removed and nothing is left that looks like a
  * backup.
  */
 export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
@@ -117,36 +121,41 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
       );
     });
     ownPartial = true;
-    await fh.close();
 
     // A plain dump grows to about the database's size, so that is a fair total for a progress bar; a custom
     // dump is compressed far below it, so only the bytes written are reported (no made-up percentage).
     const progressTotal = format === "plain" ? opts.estimatedBytes : undefined;
-    ctx.phase("dumping");
-    // run() only listens for a future abort; one that already happened is checked here.
+    ctx.phase(DUMP_PHASE);
+    // spawn only listens for a future abort; one that already happened is checked here.
     throwIfAborted(ctx);
-    await watchSize(partial, ctx, progressTotal, () =>
-      run(opts.pgDump, pgDumpArgs(format, partial, format === "plain" ? newRestrictKey() : undefined, opts.snapshot), {
-        env: { ...pgEnv(target), PGAPPNAME: appName },
-        signal: ctx.signal,
-        onStderrLine: (line) => ctx.log(line),
-      }),
-    );
+    let lastProgress = 0;
+    const piped = await pipedDump({
+      pgDump: opts.pgDump,
+      dumpArgs: pgDumpArgs(format, undefined, format === "plain" ? newRestrictKey() : undefined, opts.snapshot),
+      env: { ...pgEnv(target), PGAPPNAME: appName },
+      pgRestore: format === "custom" ? opts.pgRestore : null,
+      file: fh,
+      signal: ctx.signal,
+      onStderrLine: (line) => ctx.log(line),
+      onBytes: (n) => {
+        if (Date.now() - lastProgress < PROGRESS_MS) return;
+        lastProgress = Date.now();
+        ctx.progress(n, progressTotal);
+      },
+    }).finally(() => fh.close());
     throwIfAborted(ctx);
-
-    ctx.phase(VERIFY_PHASE);
-    const check = await verifyAndChecksum(partial, format, opts.pgRestore, ctx.signal);
-    throwIfAborted(ctx);
-    if (!check.ok) {
+    // Plain dumps: pg_restore cannot read them; complete means pg_dump's trailer is at the end.
+    const check = piped.ok && format === "plain" ? await verifyDumpFile(partial, "plain", opts.pgRestore) : null;
+    if (!piped.ok || (check && !check.ok)) {
+      const reason = piped.ok ? (check?.reason ?? "it does not read back") : piped.reason;
       throw new OpError(
         "verify_failed",
-        `pg_dump exited successfully but the dump of "${target.database}" does not read back (${check.reason}). Nothing was kept; try again, and check the disk.`,
-        { reason: check.reason },
+        `pg_dump exited successfully but the dump of "${target.database}" does not read back (${reason}). Nothing was kept; try again, and check the disk.`,
+        { reason },
       );
     }
-    const { sha256 } = check;
+    const { sha256, sizeBytes: size } = piped;
     const verifiedAt = new Date();
-    const { size } = await fs.stat(partial);
     ctx.progress(size, progressTotal);
     await dumpSteps.verified(ctx, { file: opts.fileName, sizeBytes: size, sha256 });
 
@@ -166,15 +175,14 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
   }
 }
 
-/** The phase in which the finished file is read back in full and checksummed, both at once. */
-export const VERIFY_PHASE = "verifying and checksumming";
+/** The one phase in which the dump is written, read back and checksummed. */
+export const DUMP_PHASE = "dumping, verifying and checksumming";
 
 /**
- * The full read-back (pg_restore, its own process) and the sha256 (Node's thread pool) both read the whole
- * finished file, so they run side by side instead of one after the other. Both read the same closed file,
- * which nothing writes any more (pg_dump has exited and fsynced it; the .partial name is ours alone), so the
- * checksum covers exactly the bytes that were verified, as before. When either fails the other is stopped
- * and awaited, so no pg_restore outlives the call.
+ * A dump file already on disk (recovery of an interrupted backup): the full read-back (pg_restore, its own
+ * process) and the sha256 (Node's thread pool) both read the whole file, so they run side by side. Both read
+ * the same closed file, which nothing writes any more, so the checksum covers exactly the bytes that were
+ * verified. When either fails the other is stopped and awaited, so no pg_restore outlives the call.
  */
 export async function verifyAndChecksum(
   file: string,
@@ -269,24 +277,6 @@ export async function readTail(file: string, bytes: number): Promise<string> {
   }
 }
 
-/** Polls the growing file's size while `work` runs and reports it as progress. */
-async function watchSize<T>(file: string, ctx: OpContext, total: number | undefined, work: () => Promise<T>): Promise<T> {
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    fs.stat(file)
-      .then((s) => ctx.progress(s.size, total))
-      .catch(() => {})
-      .finally(() => (busy = false));
-  }, PROGRESS_MS);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 /**
  * rename() silently replaces an existing file, so the final name is made with link(), which refuses one,
  * then the partial name is removed. Filesystems without hard links fall back to check-then-rename.
@@ -349,13 +339,6 @@ function dumpHint(stderr: string): string {
   if (/No space left on device/i.test(stderr)) return ". The disk holding the backups directory is full: free up space and try again.";
   if (/password authentication failed/i.test(stderr)) return ". Check the app's database user and password.";
   return "";
-}
-
-/** The most useful line of a stderr tail: the last one that says error, else the last line. */
-export function errorLine(stderrTail: string): string {
-  const lines = stderrTail.trim().split("\n").map((l) => l.trim()).filter(Boolean);
-  const errors = lines.filter((l) => /\b(error|fatal|panic):/i.test(l));
-  return (errors[errors.length - 1] ?? lines[lines.length - 1] ?? "").replace(/^pg_\w+: /, "");
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import type { Readable, Writable } from "node:stream";
 import { inheritedProcessEnv } from "@/lib/env";
 import { currentJobScope } from "./context";
 
@@ -60,14 +61,39 @@ export async function run(file: string, args: string[], opts: RunOptions = {}): 
 
 /** Like run(), but resolves whatever the exit status is. */
 export function runUnchecked(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
+  return launch(file, args, opts).done;
+}
+
+/** A running process whose stdin and stdout the caller streams itself (lib/ops/dump-pipe.ts). */
+export interface StreamingProcess {
+  argv: string[];
+  /** Its stdout, for the caller to read (null when not asked for). */
+  stdout: Readable | null;
+  /** Its stdin, for the caller to write and end (null when not asked for). */
+  stdin: Writable | null;
+  /** Resolves when it has exited and its pipes are closed (RunResult.stdout stays empty). */
+  done: Promise<RunResult>;
+  /** SIGTERM to its process group, then SIGKILL 5 s later. */
+  kill(): void;
+}
+
+/** Starts a program with its stdout and/or stdin as streams; the same rules as run() (no shell, own group, abort). */
+export function spawnStreaming(file: string, args: string[], opts: Omit<RunOptions, "input" | "onStdoutLine" | "maxStdout"> & { stdin?: boolean; stdout?: boolean }): StreamingProcess {
+  const l = launch(file, args, opts, { stdin: !!opts.stdin, stdout: !!opts.stdout });
+  return { argv: [file, ...args], stdout: opts.stdout ? l.child.stdout : null, stdin: opts.stdin ? l.child.stdin : null, done: l.done, kill: l.kill };
+}
+
+function launch(file: string, args: string[], opts: RunOptions, stream?: { stdin: boolean; stdout: boolean }): { child: ChildProcess; done: Promise<RunResult>; kill: () => void } {
+  let child!: ChildProcess;
+  let killFn: () => void = () => {};
+  const done = new Promise<RunResult>((resolve, reject) => {
     const env = { ...inheritedProcessEnv(), ...definedOnly(opts.env ?? {}) };
     const [cmd, argv] = withParentDeathSignal(file, args);
     // Own process group (detached): an abort kills the whole group (pg_dump -j workers, a shell's children).
-    const child: ChildProcess = spawn(cmd, argv, {
+    child = spawn(cmd, argv, {
       cwd: opts.cwd,
       env: env as NodeJS.ProcessEnv,
-      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      stdio: [opts.input === undefined && !stream?.stdin ? "ignore" : "pipe", "pipe", "pipe"],
       shell: false,
       detached: true,
     });
@@ -99,10 +125,12 @@ export function runUnchecked(file: string, args: string[], opts: RunOptions = {}
     const errLines = splitter(opts.onStderrLine);
     const outLines = splitter(opts.onStdoutLine);
 
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-      if (stdout.length < maxStdout) stdout += chunk.slice(0, maxStdout - stdout.length);
-      outLines.push(chunk);
-    });
+    if (!stream?.stdout) {
+      child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+        if (stdout.length < maxStdout) stdout += chunk.slice(0, maxStdout - stdout.length);
+        outLines.push(chunk);
+      });
+    }
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL);
       errLines.push(chunk);
@@ -118,6 +146,7 @@ export function runUnchecked(file: string, args: string[], opts: RunOptions = {}
       killTimer = setTimeout(() => killGroup(child, "SIGKILL"), 5000);
       killTimer.unref();
     };
+    killFn = kill;
     const timer = opts.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
@@ -151,6 +180,7 @@ export function runUnchecked(file: string, args: string[], opts: RunOptions = {}
       resolve({ code, signal, stdout, stderrTail, timedOut });
     });
   });
+  return { child, done, kill: () => killFn() };
 }
 
 // Process groups of children still running: killed when this process exits (a worker stopping, a CLI's

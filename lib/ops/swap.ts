@@ -6,6 +6,7 @@ import type { OpContext } from "./context";
 import { OpError } from "./errors";
 import { assertDbName, quoteIdent } from "./identifiers";
 import { dbNameField, defineSteps, type JournalEntry } from "./journal";
+import { pauseDatabase, pauseDetail, resumeWithRetry } from "./pgbouncer";
 import { connectionError } from "./server-info";
 import { connectTarget, MAINTENANCE_DB, type TargetDb } from "./target";
 
@@ -21,6 +22,10 @@ import { connectTarget, MAINTENANCE_DB, type TargetDb } from "./target";
 // frozen restore point nothing can write to by accident. It stays restorable: renames and
 // CREATE DATABASE … TEMPLATE do not need to connect to it (to look inside, ALTER DATABASE … ALLOW_CONNECTIONS
 // true first). Undo calls this same function with the roles exchanged (staging = the pre-rollback database).
+// With the app's PgBouncer admin console configured (target.pgbouncer), all of this runs between PAUSE and
+// RESUME of the app's database (lib/ops/pgbouncer.ts): pooled clients wait instead of seeing errors. A PAUSE
+// that does not complete in time is taken back and nothing else is done; the pause is journaled first, so
+// recovery of a job that died while PgBouncer was paused resumes it.
 
 export interface SwapOptions {
   target: TargetDb;
@@ -32,6 +37,8 @@ export interface SwapOptions {
   preRollbackName: string;
   /** How long to wait for the live database's sessions to end (default 5 s). */
   terminateTimeoutMs?: number;
+  /** How long PgBouncer's PAUSE may take (default 5 s); only with target.pgbouncer. */
+  pauseTimeoutMs?: number;
   ctx: OpContext;
 }
 
@@ -40,6 +47,8 @@ export interface SwapResult {
   terminated: number;
   /** From refusing new connections to live until the new live accepted them. */
   lockedOutMs: number;
+  /** From PgBouncer's PAUSE completing to its RESUME (null without PgBouncer). */
+  pausedMs: number | null;
 }
 
 const RESERVED = new Set([MAINTENANCE_DB, "template0", "template1"]);
@@ -48,6 +57,7 @@ const swapDetail = z.object({ live: dbNameField, staging: dbNameField, preRollba
 
 /** The swap's journal: `disallow` before anything changes, `rename` just before the one transaction. */
 export const swapSteps = defineSteps({
+  pause: ["swap:pause", pauseDetail],
   disallow: ["swap:disallow", swapDetail],
   rename: ["swap:rename", swapDetail],
 });
@@ -74,51 +84,69 @@ export async function swapDatabases(opts: SwapOptions): Promise<SwapResult> {
     if (!flags.has(staging)) throw new OpError("db_missing", `database "${staging}" does not exist on ${target.host}:${target.port}; nothing was changed.`);
     if (flags.has(pre)) throw new OpError("db_exists", `A database named "${pre}" already exists; nothing was changed. Try again in a second for a new name.`);
     const stagingAllowed = flags.get(staging)!;
-
-    // Journaled before anything changes: recovery then knows to let `live` accept connections again.
-    await swapSteps.disallow(ctx, { live, staging, preRollbackName: pre });
-    ctx.phase("swapping databases");
-    let lockedOutAt = 0;
-    let terminated = 0;
+    const bouncer = target.pgbouncer;
+    if (!bouncer) return await swapLockedOut(sql, opts, timeoutMs, stagingAllowed);
+    // Journaled before the PAUSE: recovery of a job that dies from here on resumes PgBouncer.
+    await swapSteps.pause(ctx, { host: bouncer.host, port: bouncer.port, database: bouncer.database });
+    ctx.phase("pausing PgBouncer");
+    await pauseDatabase(bouncer, opts.pauseTimeoutMs ?? 5000);
+    const pausedAt = Date.now();
     try {
-      await alter(sql, target, `ALTER DATABASE ${quoteIdent(staging)} WITH ALLOW_CONNECTIONS false`, staging);
-      await alter(sql, target, `ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS false`, live);
-      lockedOutAt = Date.now();
-      terminated = await endSessions(sql, target.user, live, timeoutMs, ctx);
-      await endSessions(sql, target.user, staging, timeoutMs, ctx);
-      await swapSteps.rename(ctx, { live, staging, preRollbackName: pre });
-      await sql.begin(async (tx) => {
-        // A session holding a lock on either database (a clone of it in progress, an open COMMENT ON) would
-        // make a rename wait while live refuses connections: give up instead, and put everything back.
-        await tx.unsafe(`SET LOCAL lock_timeout = ${Math.max(1000, Math.round(timeoutMs))}`);
-        await tx.unsafe(`ALTER DATABASE ${quoteIdent(live)} RENAME TO ${quoteIdent(pre)}`);
-        await tx.unsafe(`ALTER DATABASE ${quoteIdent(staging)} RENAME TO ${quoteIdent(live)}`);
-        await tx.unsafe(`ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS true`);
-      });
-    } catch (e) {
-      // The COMMIT may have reached the server even if its answer did not reach us: look before undoing.
-      const state = await swapState(target, live, staging, pre).catch(() => undefined);
-      if (state === "swapped") {
-        ctx.log(`the swap committed although the client saw an error (${(e as Error).message})`);
-        return { terminated, lockedOutMs: Date.now() - lockedOutAt };
-      }
-      const restored = await restoreFlags(target, live, staging, stagingAllowed);
-      const mapped = mapSwapError(e, target, live, staging);
-      if (!restored.ok) {
-        throw new OpError(
-          "reallow_failed",
-          `${mapped instanceof Error ? mapped.message : "The swap failed"} Nothing was renamed, but "${live}" may still refuse connections: ` +
-            `allowing them again failed (${restored.error}). Run recovery, or as its owner: ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS true;`,
-        );
-      }
-      throw mapped;
+      return { ...(await swapLockedOut(sql, opts, timeoutMs, stagingAllowed)), pausedMs: Date.now() - pausedAt };
+    } finally {
+      const resumed = await resumeWithRetry(bouncer);
+      if (resumed.ok) ctx.log(`PgBouncer resumed ${bouncer.database} after ${Date.now() - pausedAt} ms`);
+      else ctx.log(`WARNING: PgBouncer could not resume ${bouncer.database} (${resumed.error}): run RESUME ${bouncer.database}; on its admin console`);
     }
-    const lockedOutMs = Date.now() - lockedOutAt;
-    ctx.log(`swapped: ${live} → ${pre}, ${staging} → ${live} (new connections were refused for ${lockedOutMs} ms)`);
-    return { terminated, lockedOutMs };
   } finally {
     await sql.end({ timeout: 5 }).catch(() => {});
   }
+}
+
+/** Steps 1–3 above, once the names are checked (and PgBouncer, if any, is paused). */
+async function swapLockedOut(sql: postgres.Sql, opts: SwapOptions, timeoutMs: number, stagingAllowed: boolean): Promise<SwapResult> {
+  const { target, live, staging, preRollbackName: pre, ctx } = opts;
+  // Journaled before anything changes: recovery then knows to let `live` accept connections again.
+  await swapSteps.disallow(ctx, { live, staging, preRollbackName: pre });
+  ctx.phase("swapping databases");
+  let lockedOutAt = 0;
+  let terminated = 0;
+  try {
+    await alter(sql, target, `ALTER DATABASE ${quoteIdent(staging)} WITH ALLOW_CONNECTIONS false`, staging);
+    await alter(sql, target, `ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS false`, live);
+    lockedOutAt = Date.now();
+    terminated = await endSessions(sql, target.user, live, timeoutMs, ctx);
+    await endSessions(sql, target.user, staging, timeoutMs, ctx);
+    await swapSteps.rename(ctx, { live, staging, preRollbackName: pre });
+    await sql.begin(async (tx) => {
+      // A session holding a lock on either database (a clone of it in progress, an open COMMENT ON) would
+      // make a rename wait while live refuses connections: give up instead, and put everything back.
+      await tx.unsafe(`SET LOCAL lock_timeout = ${Math.max(1000, Math.round(timeoutMs))}`);
+      await tx.unsafe(`ALTER DATABASE ${quoteIdent(live)} RENAME TO ${quoteIdent(pre)}`);
+      await tx.unsafe(`ALTER DATABASE ${quoteIdent(staging)} RENAME TO ${quoteIdent(live)}`);
+      await tx.unsafe(`ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS true`);
+    });
+  } catch (e) {
+    // The COMMIT may have reached the server even if its answer did not reach us: look before undoing.
+    const state = await swapState(target, live, staging, pre).catch(() => undefined);
+    if (state === "swapped") {
+      ctx.log(`the swap committed although the client saw an error (${(e as Error).message})`);
+      return { terminated, lockedOutMs: Date.now() - lockedOutAt, pausedMs: null };
+    }
+    const restored = await restoreFlags(target, live, staging, stagingAllowed);
+    const mapped = mapSwapError(e, target, live, staging);
+    if (!restored.ok) {
+      throw new OpError(
+        "reallow_failed",
+        `${mapped instanceof Error ? mapped.message : "The swap failed"} Nothing was renamed, but "${live}" may still refuse connections: ` +
+          `allowing them again failed (${restored.error}). Run recovery, or as its owner: ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS true;`,
+      );
+    }
+    throw mapped;
+  }
+  const lockedOutMs = Date.now() - lockedOutAt;
+  ctx.log(`swapped: ${live} → ${pre}, ${staging} → ${live} (new connections were refused for ${lockedOutMs} ms)`);
+  return { terminated, lockedOutMs, pausedMs: null };
 }
 
 export type SwapState = "swapped" | "not_swapped" | "unknown";
@@ -278,5 +306,26 @@ export async function reconcileSwap(journal: readonly JournalEntry[], opts: { ta
     await allowConnections(target, live);
     decisions.push(`allowed connections to ${live} again`);
   }
+  decisions.push(...(await resumeJournaledPause(log.all("pause"), target)));
   return { names, state, swapped: state === "swapped", decisions };
+}
+
+/** Recovery: every PgBouncer pause the swap journaled is resumed (RESUME of a database not paused is harmless). */
+async function resumeJournaledPause(pauses: z.infer<typeof pauseDetail>[], target: TargetDb): Promise<string[]> {
+  const decisions: string[] = [];
+  const seen = new Set<string>();
+  for (const p of pauses) {
+    const key = `${p.host}:${p.port}/${p.database}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const creds = target.pgbouncer;
+    if (!creds) {
+      decisions.push(`WARNING: the swap had paused ${p.database} on PgBouncer ${p.host}:${p.port}, but the app no longer has its admin console settings: run RESUME ${p.database}; there`);
+      continue;
+    }
+    const r = await resumeWithRetry({ ...creds, host: p.host, port: p.port, database: p.database }, 3);
+    if (!r.ok) decisions.push(`WARNING: could not resume ${p.database} on PgBouncer ${p.host}:${p.port} (${r.error}): run RESUME ${p.database}; on its admin console`);
+    else if (r.state === "resumed") decisions.push(`resumed ${p.database} on PgBouncer ${p.host}:${p.port} (the job had paused it)`);
+  }
+  return decisions;
 }

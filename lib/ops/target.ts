@@ -1,5 +1,6 @@
 import postgres from "postgres";
 import { assertDbName } from "./identifiers";
+import type { PgBouncerAdmin } from "./pgbouncer";
 
 /** Connection parts for an app's database, built by us from validated fields (never a user conninfo string). */
 export interface TargetDb {
@@ -8,6 +9,8 @@ export interface TargetDb {
   user: string;
   password?: string;
   database: string;
+  /** The app's PgBouncer admin console, when it has one: the swap then pauses it (lib/ops/swap.ts). */
+  pgbouncer?: PgBouncerAdmin;
 }
 
 export const MAINTENANCE_DB = "postgres";

@@ -16,11 +16,15 @@ import {
 // own, and a stored password is only used for the connection it was stored for.
 
 /** The stored connection of the app with this slug, password included; null when there is no such app. */
-export type StoredConnectionLookup = (slug: string) => Promise<(ConnectionParts & { password?: string }) | null>;
+export type StoredConnectionLookup = (
+  slug: string,
+) => Promise<(ConnectionParts & { password?: string; pgbouncer?: { host: string; port: number; user: string; password?: string } }) | null>;
 
 export type CheckedAppSettings = AppFormInput & {
   /** The password to connect with now: the one typed, or the stored one when the connection is unchanged. */
   connectPassword: string | undefined;
+  /** PgBouncer's admin password to check the console with now: the one typed, or the stored one for the same console. */
+  pgbouncerConnectPassword: string | undefined;
   /** "backups directory /srv/b → /data/b": symlinks resolved, said back to the operator. */
   resolvedNotes: string[];
 };
@@ -89,8 +93,17 @@ export function appSettingsSchema(opts: { mode: "create" | "update" | "test"; lo
         else issue("password", RETYPE_PASSWORD_MESSAGE);
       }
     }
+    // The same rule for PgBouncer's stored admin password: only to the console it was saved for.
+    let pgbouncerConnectPassword = v.pgbouncer?.password;
+    if (v.pgbouncer && v.pgbouncer.password === undefined) {
+      const stored = (await opts.lookupStored(v.slug))?.pgbouncer;
+      if (stored?.password !== undefined && sameConnection({ ...stored, database: "" }, { ...v.pgbouncer, database: "" })) pgbouncerConnectPassword = stored.password;
+      else if (stored?.password !== undefined) {
+        issue("pgbouncerUrl", "Type the PgBouncer password again: the console's host, port or user changed, and the stored password is only sent to the console it was saved for.");
+      }
+    }
     // Stop here when anything is wrong: nothing after this may connect, spawn or store.
     if (problems > 0) return z.NEVER;
-    return { ...v, ...resolved, connectPassword, resolvedNotes };
+    return { ...v, ...resolved, connectPassword, pgbouncerConnectPassword, resolvedNotes };
   });
 }

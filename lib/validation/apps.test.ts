@@ -23,6 +23,22 @@ describe("appFormSchema: the app's database", () => {
   });
 });
 
+describe("appFormSchema: PgBouncer's admin console", () => {
+  it("is parsed from its URL (the path is PgBouncer's name for the database); empty means none", () => {
+    const r = appFormSchema.parse({ ...base, database: "shop", pgbouncerUrl: "postgres://pgb_admin:s3cret@10.0.0.5:6432/shop_pool" });
+    expect(r.pgbouncer).toEqual({ host: "10.0.0.5", port: 6432, user: "pgb_admin", password: "s3cret", database: "shop_pool" });
+    expect(appFormSchema.parse({ ...base, database: "shop", pgbouncerUrl: "" }).pgbouncer).toBeNull();
+  });
+
+  it("refuses options, a conninfo-like database and a missing user, on its own field", () => {
+    for (const pgbouncerUrl of ["postgres://a:b@h:6432/shop?sslmode=disable", "postgres://a@h:6432/host=evil", "postgres://h:6432/shop", "not a url"]) {
+      const r = appFormSchema.safeParse({ ...base, database: "shop", pgbouncerUrl });
+      expect(r.success, pgbouncerUrl).toBe(false);
+      expect(r.error?.issues[0]?.path).toEqual(["pgbouncerUrl"]);
+    }
+  });
+});
+
 /** Static route segments a slug would collide with: /apps/<seg> and /<seg> (the API and top-level pages). */
 function staticSegments(dir: string): string[] {
   const abs = path.join(process.cwd(), dir);

@@ -104,6 +104,8 @@ const settingsShape = {
   healthTimeoutSec: z.coerce.number().int().min(1).max(600).default(30),
   /** After a rollback/switch/restore whose health check fails: undo at once, or keep it and alert. */
   healthPolicy: z.enum(["undo", "keep"]).default("undo"),
+  /** PgBouncer's admin console: postgres://user:password@host:6432/<PgBouncer's name for the database>. */
+  pgbouncerUrl: optional(z.string().trim().max(2000)),
 };
 
 const connectionShape = {
@@ -149,6 +151,25 @@ function resolveConnection<T extends { url?: string; host?: string; port?: numbe
   return { host, port, user, password, database };
 }
 
+/** The PgBouncer admin console URL's parts; the database is PgBouncer's name for the app's database. */
+function parsePgBouncerUrl(url: string, ctx: z.RefinementCtx) {
+  const parsed = parsePostgresUrl(url);
+  const problem = !parsed.ok
+    ? parsed.message
+    : !hostSchema.safeParse(parsed.host).success
+      ? "host: a host name or IP address"
+      : !userSchema.safeParse(parsed.user).success
+        ? "user: letters, digits, _ . @ -"
+        : !isValidDbName(parsed.database)
+          ? "the path names the app's database as PgBouncer knows it: lower-case letters, digits and _"
+          : null;
+  if (problem || !parsed.ok) {
+    ctx.addIssue({ code: "custom", path: ["pgbouncerUrl"], message: problem ?? "invalid" });
+    return z.NEVER;
+  }
+  return { host: parsed.host, port: parsed.port, user: parsed.user, password: parsed.password, database: parsed.database };
+}
+
 /** The app form, for registering and for editing (an empty password on edit keeps the stored one). */
 const appForm = (slug: z.ZodType<string, string>, opts: { needsBackupsDir: boolean } = { needsBackupsDir: true }) =>
   z.object({ slug, ...connectionShape, ...settingsShape }).transform((v, ctx) => {
@@ -159,8 +180,10 @@ const appForm = (slug: z.ZodType<string, string>, opts: { needsBackupsDir: boole
       ctx.addIssue({ code: "custom", path: ["backupsDir"], message: "set a backups directory or a deploy root" });
       return z.NEVER;
     }
-    const { url: _url, host: _h, port: _p, user: _u, password: _pw, database: _d, ...settings } = v;
-    return { ...settings, ...conn, backupsDir };
+    const pgbouncer = v.pgbouncerUrl ? parsePgBouncerUrl(v.pgbouncerUrl, ctx) : null;
+    if (pgbouncer === z.NEVER) return z.NEVER;
+    const { url: _url, host: _h, port: _p, user: _u, password: _pw, database: _d, pgbouncerUrl: _b, ...settings } = v;
+    return { ...settings, ...conn, backupsDir, pgbouncer };
   });
 export const appFormSchema = appForm(slugSchema);
 /** Registering: also refuses names that are, or could become, Lifeboat's own pages. */

@@ -28,9 +28,17 @@ export function checkChromium(): string | null {
   );
 }
 
+export function checkPgBouncer(): string | null {
+  if (["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].some((p) => fs.existsSync(p))) return null;
+  return (
+    "PgBouncer is missing (the swap-through-PgBouncer tests and bench:rollback start one).\n" +
+    "Install it with:\n  sudo apt-get update && sudo apt-get install -y --no-install-recommends pgbouncer"
+  );
+}
+
 /** Prints every missing prerequisite and exits 1 if any. */
-export async function requirePrereqs(opts: { chromium?: boolean } = {}): Promise<void> {
-  const problems = [await checkPostgres(), opts.chromium ? checkChromium() : null].filter((p): p is string => !!p);
+export async function requirePrereqs(opts: { chromium?: boolean; pgbouncer?: boolean } = {}): Promise<void> {
+  const problems = [await checkPostgres(), opts.chromium ? checkChromium() : null, opts.pgbouncer ? checkPgBouncer() : null].filter((p): p is string => !!p);
   if (problems.length) {
     for (const p of problems) console.error(`\n✖ ${p}`);
     console.error("");

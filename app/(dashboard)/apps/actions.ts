@@ -5,6 +5,7 @@ import { createApp, getAppBySlug, getAppTarget, updateApp, type ServerFacts } fr
 import { defineAction } from "@/lib/actions/wrapper";
 import { env } from "@/lib/env";
 import { OpError } from "@/lib/ops/errors";
+import { checkPgBouncerConsole } from "@/lib/ops/pgbouncer";
 import { probeServer } from "@/lib/ops/server-info";
 import { appSettingsSchema, type CheckedAppSettings, type StoredConnectionLookup } from "@/lib/validation/app-settings";
 
@@ -27,8 +28,10 @@ async function probe(input: CheckedAppSettings): Promise<{ facts: ServerFacts; s
     pgDumpPath: info.pgDumpPath,
     dbSizeBytes: info.dbSizeBytes,
   };
+  const bouncer = input.pgbouncer ? await checkPgBouncerConsole({ ...input.pgbouncer, password: input.pgbouncerConnectPassword }) : "";
   const summary =
     `Connected: PostgreSQL ${info.version}. ` +
+    bouncer +
     (info.canCreateDb || info.isSuperuser
       ? "The role may create databases (clone backups and rollbacks work). "
       : `The role may NOT create databases: clone backups and database rollbacks need ALTER USER "${input.user}" CREATEDB. `) +

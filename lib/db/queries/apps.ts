@@ -37,11 +37,15 @@ const appColumns = {
   healthUrl: apps.healthUrl,
   healthTimeoutSec: apps.healthTimeoutSec,
   healthPolicy: apps.healthPolicy,
+  pgbouncerHost: apps.pgbouncerHost,
+  pgbouncerPort: apps.pgbouncerPort,
+  pgbouncerUser: apps.pgbouncerUser,
+  pgbouncerDb: apps.pgbouncerDb,
   createdAt: apps.createdAt,
   updatedAt: apps.updatedAt,
 };
 
-export type AppView = Omit<App, "dbPasswordEnc"> & { hasPassword: boolean };
+export type AppView = Omit<App, "dbPasswordEnc" | "pgbouncerPasswordEnc"> & { hasPassword: boolean };
 
 export async function getAppBySlug(slug: string): Promise<AppView | undefined> {
   const [row] = await getDb().select(appColumns).from(apps).where(eq(apps.slug, slug));
@@ -63,11 +67,18 @@ export async function getAppById(id: number): Promise<AppView | undefined> {
 /** Connection parts with the decrypted password: for lib/ops only, never for a page or a response. */
 export async function getAppTarget(appId: number): Promise<TargetDb> {
   const [row] = await getDb()
-    .select({ host: apps.dbHost, port: apps.dbPort, user: apps.dbUser, database: apps.dbName, enc: apps.dbPasswordEnc })
+    .select({
+      host: apps.dbHost, port: apps.dbPort, user: apps.dbUser, database: apps.dbName, enc: apps.dbPasswordEnc,
+      bHost: apps.pgbouncerHost, bPort: apps.pgbouncerPort, bUser: apps.pgbouncerUser, bEnc: apps.pgbouncerPasswordEnc, bDb: apps.pgbouncerDb,
+    })
     .from(apps)
     .where(eq(apps.id, appId));
   if (!row) throw new Error(`app ${appId} not found`);
-  return { host: row.host, port: row.port, user: row.user, database: row.database, password: row.enc ? decryptSecret(row.enc) : undefined };
+  const pgbouncer =
+    row.bHost && row.bPort && row.bUser
+      ? { host: row.bHost, port: row.bPort, user: row.bUser, password: row.bEnc ? decryptSecret(row.bEnc) : undefined, database: row.bDb ?? row.database }
+      : undefined;
+  return { host: row.host, port: row.port, user: row.user, database: row.database, password: row.enc ? decryptSecret(row.enc) : undefined, pgbouncer };
 }
 
 export interface ServerFacts {
@@ -98,6 +109,13 @@ function settingsColumns(input: AppFormInput) {
     healthUrl: input.healthUrl ?? null,
     healthTimeoutSec: input.healthTimeoutSec,
     healthPolicy: input.healthPolicy,
+    pgbouncerHost: input.pgbouncer?.host ?? null,
+    pgbouncerPort: input.pgbouncer?.port ?? null,
+    pgbouncerUser: input.pgbouncer?.user ?? null,
+    pgbouncerDb: input.pgbouncer?.database ?? null,
+    // A new password replaces the stored one; no console forgets it; otherwise it is kept (app-settings.ts
+    // allows that only while the console's host, port and user stay the same).
+    ...(input.pgbouncer?.password ? { pgbouncerPasswordEnc: encryptSecret(input.pgbouncer.password) } : input.pgbouncer ? {} : { pgbouncerPasswordEnc: null }),
   };
 }
 

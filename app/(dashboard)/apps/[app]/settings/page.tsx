@@ -48,6 +48,7 @@ export default async function AppSettingsPage({ params }: { params: Promise<{ ap
           commandTimeoutSec: app.commandTimeoutSec,
           healthTimeoutSec: app.healthTimeoutSec,
           healthPolicy: app.healthPolicy,
+          pgbouncerUrl: app.pgbouncerHost ? `postgres://${app.pgbouncerUser}@${app.pgbouncerHost}:${app.pgbouncerPort}/${app.pgbouncerDb ?? app.dbName}` : "",
         }}
       />
     </div>
