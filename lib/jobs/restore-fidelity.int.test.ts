@@ -148,6 +148,11 @@ describe("restores give back the database that was backed up", () => {
       const { job } = await run(mods.jobs.startRestore({ app: await app(), backupId: backups[key]!, actor: "tester" }));
       expect(job.log).toContain("fidelity: schema, owners, grants and row counts match");
       const after = await snapshot();
+      // The pages show the size of the database that is live now.
+      const su = adminSql();
+      const [{ size }] = await su<{ size: string }[]>`SELECT pg_database_size(${rich.db})::text AS size`;
+      await su.end();
+      expect((await app()).dbSizeBytes).toBe(Number(size));
 
       // Database properties: everything but what the plan named.
       const off = mods.identity.identityDiff(original.identity, after.identity);

@@ -1,4 +1,4 @@
-import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
+import { getAppById, getAppTarget, setAppDbSize } from "@/lib/db/queries/apps";
 import { finishBackup, insertBackup, markBackupDeleted, nameTaken } from "@/lib/db/queries/backups";
 import { getJob, setJobResult } from "@/lib/db/queries/jobs";
 import { env } from "@/lib/env";
@@ -156,6 +156,11 @@ async function runChange(ctx: JobContext, r: Resolved, actor: string): Promise<C
   // Recording the pre-rollback backup must not fail a change that worked: the row stays "running" until
   // recovery or the background refresh sees the database.
   await settlePreRollbackBackup(ctx, r, target, facts, state).catch((e: Error) => ctx.log(`WARNING: could not record the pre-rollback backup: ${e.message}`));
+  // Another database is live now: the size the pages show is its size, not the one before.
+  if (state.swapped) {
+    const size = (await databaseSizes(target, [live]).catch(() => new Map<string, number>())).get(live);
+    if (size !== undefined) await setAppDbSize(app.id, size).catch(() => {});
+  }
   return record();
 }
 

@@ -58,6 +58,8 @@ export interface RollbackPlanInput {
     startCommand: string[] | null;
     healthUrl: string | null;
     healthTimeoutSec: number;
+    /** Set when the app reaches its database through PgBouncer and its admin console is configured. */
+    pgbouncerHost?: string | null;
   };
   currentRelease: string | null;
   /** The release `current` will point at; null when the code does not change. */
@@ -123,6 +125,10 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
   const switchesCode = !!input.targetRelease && input.targetRelease !== input.currentRelease;
   const steps: PlanStep[] = [];
   const warnings: string[] = [];
+  // lib/ops/swap.ts: PAUSE → swap → RESUME; a PAUSE that cannot complete in time changes nothing.
+  const pause = app.pgbouncerHost
+    ? `PgBouncer (${app.pgbouncerHost}) pauses ${db} first: running transactions finish, new queries wait instead of failing; if the pause cannot complete, nothing is swapped. `
+    : "";
 
   if (input.backup) {
     const b = input.backup;
@@ -159,6 +165,7 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
     steps.push({
       key: "swap",
       text:
+        pause +
         `Swap the databases: refuse new connections to ${db} and end its sessions, then in one transaction rename ${db} → ${pre} and ${staging} → ${db}. ` +
         `${pre} is kept as a pinned pre-rollback backup; nothing is dropped.`,
     });
@@ -166,6 +173,7 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
     steps.push({
       key: "swap",
       text:
+        pause +
         `Swap the databases: refuse new connections to ${db} and end its sessions, then in one transaction rename ${db} → ${pre} and ${input.undo.putBack} → ${db}. ` +
         `${pre} is kept as a pinned pre-rollback backup, so this undo can itself be undone.`,
     });

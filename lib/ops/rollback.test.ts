@@ -30,8 +30,8 @@ describe("planRollback", () => {
     const p = planRollback({ kind: "rollback", app, currentRelease: "r3", targetRelease: "r2", backup, liveNow, now });
     expect(p.steps.map((s) => s.key)).toEqual(["space", "staging", "check", "properties", "stop", "swap", "switch", "start", "health"]);
     expect(p.steps[1]!.text).toContain("pg_restore");
-    expect(p.steps[4]!.text).toMatch(/one transaction rename shop → shop_pre_rollback_<time> and shop_staging_<time> → shop/);
-    expect(p.steps[5]!.text).toBe("Point current at releases/r2 (now releases/r3), atomically.");
+    expect(p.steps[5]!.text).toMatch(/one transaction rename shop → shop_pre_rollback_<time> and shop_staging_<time> → shop/);
+    expect(p.steps[6]!.text).toBe("Point current at releases/r2 (now releases/r3), atomically.");
     expect(p.cli).toBe("npm run lifeboat -- rollback shop --release r2 --restore-db --backup 7");
     expect(p.title).toBe("Roll shop back to release r2 with the database from db_backup_1763630000.dump");
   });
@@ -66,6 +66,14 @@ describe("planRollback", () => {
     expect(p.steps.find((s) => s.key === "start")!.text).toMatch(/start it yourself/);
     expect(p.steps.find((s) => s.key === "health")!.text).toMatch(/no health URL/);
     expect(p.warnings.join(" ")).toMatch(/No start command/);
+  });
+});
+
+describe("planRollback with PgBouncer", () => {
+  it("says the swap pauses PgBouncer first, and only when a console is configured", () => {
+    const swap = (a: RollbackPlanInput["app"]) => planRollback({ kind: "restore", app: a, currentRelease: "r3", targetRelease: null, backup, liveNow, now }).steps.find((s) => s.key === "swap")!.text;
+    expect(swap({ ...app, pgbouncerHost: "10.0.0.5" })).toMatch(/^PgBouncer \(10\.0\.0\.5\) pauses shop first/);
+    expect(swap(app)).not.toContain("PgBouncer");
   });
 });
 

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { RollbackDialog } from "@/components/rollback/rollback-dialog";
+import { capabilities, whyNot } from "@/lib/auth/capabilities";
 import { hasRole } from "@/lib/auth/roles";
 import { requireUser } from "@/lib/auth/session";
 import { getAppBySlug } from "@/lib/db/queries/apps";
@@ -34,6 +35,8 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
   const app = await getAppBySlug(slug);
   if (!app) notFound();
   const canAdmin = hasRole(user.role, "admin");
+  // What the role cannot do is shown disabled with the reason, not hidden (lib/auth/capabilities.ts).
+  const caps = capabilities(user.role, app);
   if (!app.deployRoot) {
     return (
       <div className="space-y-3">
@@ -80,8 +83,17 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
             {app.deployRoot}/releases · current → {describeCurrent(link)}
           </p>
         </div>
-        {canAdmin && previous && (
-          <RollbackDialog key={previous} app={app.slug} mode="rollback" label="Roll back…" releases={dialogReleases} backups={dialogBackups} defaultRelease={previous} />
+        {previous && (
+          <RollbackDialog
+            key={previous}
+            app={app.slug}
+            mode="rollback"
+            label="Roll back…"
+            disabledReason={whyNot(caps.rollback)}
+            releases={dialogReleases}
+            backups={caps.rollbackWithDatabase.ok ? dialogBackups : []}
+            defaultRelease={previous}
+          />
         )}
       </header>
       {link.state === "outside" && (
@@ -145,8 +157,8 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
                   </Td>
                   <Td align="right">
                     {canOperate && r.invalid === null && <MarkBadButton app={app.slug} release={r.name} bad={!!verdicts.get(r.name)?.markedBad} />}
-                    {canAdmin && !r.isCurrent && r.complete && r.invalid === null && link.state !== "outside" && (
-                      <RollbackDialog app={app.slug} mode="switch_release" label="Switch to this release" tone="neutral" release={r.name} />
+                    {!r.isCurrent && r.complete && r.invalid === null && link.state !== "outside" && (
+                      <RollbackDialog app={app.slug} mode="switch_release" label="Switch to this release" tone="neutral" release={r.name} disabledReason={whyNot(caps.switchRelease)} />
                     )}
                   </Td>
                 </Tr>
