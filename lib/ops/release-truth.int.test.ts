@@ -4,7 +4,8 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { useMetaDb } from "@/test/helpers";
 import type { AppView } from "@/lib/db/queries/apps";
 import { resolveRollback } from "@/lib/jobs/rollback-resolve";
 import { listReleases, readCurrentLink, readCurrentRelease, RELEASE_COMPLETE_MARKER, releaseNameProblem, switchRelease } from "./releases";
@@ -25,7 +26,12 @@ async function release(name: string, hour: number, complete = true) {
   await fs.utimes(dir, at, at);
 }
 
-const app = () => ({ slug: "shop", deployRoot: root }) as AppView;
+// An app with no release history (the default target also reads verdicts from the metadata database).
+const app = () => ({ id: 0, slug: "shop", deployRoot: root }) as AppView;
+
+beforeAll(async () => {
+  await useMetaDb();
+});
 
 beforeEach(async () => {
   base ??= await fs.mkdtemp(path.join(os.tmpdir(), "lifeboat-release-truth-"));
@@ -41,6 +47,7 @@ beforeEach(async () => {
 });
 
 afterAll(async () => {
+  await (await import("@/lib/db/client")).closeDb();
   if (base) await fs.rm(base, { recursive: true, force: true });
 });
 
