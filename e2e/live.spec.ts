@@ -43,6 +43,11 @@ function deployUnhealthyRelease(): { name: string; current: string } {
   return { name, current };
 }
 
+// The unhealthy copy is this file's own: later specs see the demo's releases as they were.
+test.afterAll(() => {
+  fs.rmSync(path.join(DEPLOY_ROOT, "releases", "20261115T090000Z"), { recursive: true, force: true });
+});
+
 test("a backup started by the CLI appears on an open app page without a reload", async ({ page }) => {
   await login(page, ADMIN, demoSecrets().adminPassword);
   await page.goto("/apps/shop");
