@@ -72,8 +72,13 @@ for (const role of ["viewer", "operator"] as const) {
     await login(page, email, password);
     await page.goto("/apps/shop/releases");
     await expect(page.getByRole("table", { name: "Releases" })).toBeVisible();
-    await expect(page.getByRole("button", { name: "Roll back…" })).toHaveCount(0);
-    await expect(page.getByRole("button", { name: "Switch to this release" })).toHaveCount(0);
+    // Shown, but disabled with the reason (lib/auth/capabilities.ts), never hidden.
+    const rollBack = page.getByRole("button", { name: "Roll back…" });
+    await expect(rollBack).toBeDisabled();
+    await expect(rollBack).toHaveAttribute("title", /Needs the .+ role/);
+    const switches = page.getByRole("button", { name: "Switch to this release" });
+    await expect(switches.first()).toBeVisible();
+    for (const b of await switches.all()) await expect(b).toBeDisabled();
     const forged = await page.request.post("/api/apps/shop/rollback", { data: { confirm: "shop" } });
     expect(forged.status()).toBe(403);
   });
