@@ -92,7 +92,12 @@ export function RollbackDialog(props: DialogProps) {
         size={props.size === "sm" ? "sm" : "md"}
         disabled={!!props.disabledReason}
         title={props.disabledReason}
-        onClick={() => setOpen(true)}
+        onClick={() => {
+          // The default target may have changed under an open page (live refresh): start from the current one.
+          // (Not a remount by key: that closed the dialog when a finished rollback changed the default.)
+          if (!started) setTargetRelease(props.defaultRelease ?? "");
+          setOpen(true);
+        }}
       >
         {props.label}
       </Button>

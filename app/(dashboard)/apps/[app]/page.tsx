@@ -88,7 +88,6 @@ export default async function AppPage({ params, searchParams }: Props) {
           <>
             {previous && (
               <RollbackDialog
-                key={previous} // the default target changes under an open page: start from the new one
                 app={app.slug}
                 mode="rollback"
                 label="Roll back…"

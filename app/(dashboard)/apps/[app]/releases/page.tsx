@@ -85,7 +85,6 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
         </div>
         {previous && (
           <RollbackDialog
-            key={previous}
             app={app.slug}
             mode="rollback"
             label="Roll back…"
