@@ -48,7 +48,7 @@ export default async function AppPage({ params, searchParams }: Props) {
   const app = await getAppBySlug(slug);
   if (!app) notFound();
   const filter = { status: query.status, method: query.method, q: query.q };
-  const [page, restorable, lastOk, series, jobs, space, releases, lastChange] = await Promise.all([
+  const [page, restorable, lastOk, series, jobs, space, releases, lastChange, liveness, verdicts] = await Promise.all([
     listBackupsPage(app.id, filter, query.page),
     listRestorableBackups(app.id),
     getLastGoodBackup(app.id),
@@ -57,11 +57,12 @@ export default async function AppPage({ params, searchParams }: Props) {
     backupSpace(app.id),
     app.deployRoot ? listReleases(app.deployRoot).catch(() => []) : Promise.resolve([]),
     getLatestChangeJob(app.id),
+    getLiveness(app.id),
+    releaseVerdicts(app.id),
   ]);
-  const liveness = await getLiveness(app.id);
   const caps = capabilities(user.role, app);
   const current = releases.find((r) => r.isCurrent)?.name ?? null;
-  const previous = defaultRollbackTarget(releases, current, avoidedBy(await releaseVerdicts(app.id)));
+  const previous = defaultRollbackTarget(releases, current, avoidedBy(verdicts));
   // One place for job status: the newest job while it runs and for a while after it ends.
   const latest = jobs[0];
   const showLatest = latest && (!isFinal(latest.status) || Date.now() - (latest.finishedAt ?? latest.startedAt).getTime() < 15 * 60_000);
