@@ -1,7 +1,7 @@
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { requireEnv } from "@/lib/env";
-import * as schema from "./schema";
+import { schema } from "./schemas";
 
 export type Db = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
 

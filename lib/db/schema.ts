@@ -35,6 +35,10 @@ export const jobTypeEnum = pgEnum("job_type", [
   "switch_release",
   "undo",
   "recover",
+  // Issue 9: a restore drill into a scratch database, verify-and-adopt of a file found on disk, a guarded release.
+  "drill",
+  "adopt",
+  "release",
 ]);
 // "queued" is appended last: ALTER TYPE … ADD VALUE keeps the existing values' order.
 export const jobStatusEnum = pgEnum("job_status", ["running", "ok", "failed", "interrupted", "queued"]);

@@ -1,0 +1,5 @@
+import * as core from "./schema";
+import * as events from "./schema-events";
+
+/** Every table the metadata client knows: lib/db/schema.ts plus each lib/db/schema-<area>.ts (one line each). */
+export const schema = { ...core, ...events };

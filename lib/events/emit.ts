@@ -1,0 +1,28 @@
+import { getDb } from "@/lib/db/client";
+import { appEvents } from "@/lib/db/schema-events";
+import type { AppEventKind } from "./kinds";
+
+export interface AppEventInput {
+  appId: number;
+  kind: AppEventKind;
+  summary: string;
+  details?: Record<string, unknown>;
+  jobId?: number | null;
+}
+
+/**
+ * Records that something happened to an app. Never throws: an event that cannot be written must not fail the
+ * backup or rollback it describes (the job's own row and log stay the record of truth). Returns the event id,
+ * or null when it could not be written.
+ */
+export async function emitAppEvent(ev: AppEventInput): Promise<number | null> {
+  try {
+    const [row] = await getDb()
+      .insert(appEvents)
+      .values({ appId: ev.appId, kind: ev.kind, summary: ev.summary, details: ev.details ?? {}, jobId: ev.jobId ?? null })
+      .returning({ id: appEvents.id });
+    return row?.id ?? null;
+  } catch {
+    return null;
+  }
+}
