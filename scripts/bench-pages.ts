@@ -79,9 +79,9 @@ async function measure(url: string, cookie: string): Promise<{ seq: number[]; co
     await fs.writeFile(path.join(baseDir, "html", `${new URL(url).pathname.replace(/\W+/g, "_") || "root"}.html`), html);
   }
   const seq: number[] = [];
-  for (let i = 0; i < (opts.save ? 1 : ROUNDS); i++) seq.push((await one()).ms);
+  for (let i = 0; i < ROUNDS; i++) seq.push((await one()).ms);
   const conc: number[] = [];
-  for (let r = 0; r < (opts.save ? 1 : 3); r++) conc.push(...(await Promise.all(Array.from({ length: CONCURRENCY }, one))).map((x) => x.ms));
+  for (let r = 0; r < 3; r++) conc.push(...(await Promise.all(Array.from({ length: CONCURRENCY }, one))).map((x) => x.ms));
   return { seq, conc, bytes: first.bytes, status: first.status };
 }
 

@@ -15,9 +15,9 @@ import { ChainStatus, cutCell, cutMessage, FilterInput, Params } from "./parts";
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Audit" };
 
-const PAGE_SIZE = 100;
+const PAGE_SIZE = 50;
 /** Up to this many rows the chain is verified on every view of the first page; beyond, on request. */
-const VERIFY_ON_VIEW = 10_000;
+const VERIFY_ON_VIEW = 2_000;
 const resultTone: Record<AuditResult, BadgeTone> = { ok: "green", invalid: "neutral", denied: "yellow", error: "red" };
 
 type Search = Record<string, string | string[] | undefined>;

@@ -43,7 +43,7 @@ const LABELS: Record<string, string> = {
 const HIDDEN = new Set(["app", "request", "confirm", "expectCurrent", "expectBackupId", "expectLastChange"]);
 
 /**
- * Params as a key/value list, each value and the number of pairs capped: a page of 100 entries stays small
+ * Params as a key/value list, each value and the number of pairs capped: a page of 50 entries stays small
  * even if an entry from before the size limits holds megabytes. Scrubbed again in case an older entry
  * predates a scrub rule. Backups show by name (`names`, keyed "<app>:<id>"); long values wrap between
  * words, never inside one, unless a single word is wider than the cell.
