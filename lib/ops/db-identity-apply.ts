@@ -49,10 +49,32 @@ export async function readRoleFacts(sql: postgres.Sql, roles: string[], settings
   };
 }
 
+/** Which recorded property a NotKept is about: what applyIdentity and the expected identity skip. */
+export type NotKeptKey =
+  | { kind: "owner" }
+  | { kind: "setting"; name: string }
+  | { kind: "role_settings"; role: string }
+  | { kind: "acl"; privilege: string; grantee: string };
+
 export interface NotKept {
   label: string;
   reason: string;
   fix: string;
+  /** Absent for what is not a database property (object owners and grants, handled by the restore). */
+  key?: NotKeptKey;
+}
+
+const keyText = (k: NotKeptKey) => JSON.stringify(k.kind === "owner" ? [k.kind] : k.kind === "setting" ? [k.kind, k.name] : k.kind === "role_settings" ? [k.kind, k.role] : [k.kind, k.privilege, k.grantee]);
+
+/** Asks whether a property is among what cannot be kept, by its typed key (never by the label's words). */
+export function notKeptSet(notKept: NotKept[]) {
+  const keys = new Set(notKept.flatMap((n) => (n.key ? [keyText(n.key)] : [])));
+  return {
+    owner: () => keys.has(keyText({ kind: "owner" })),
+    setting: (name: string) => keys.has(keyText({ kind: "setting", name })),
+    roleSettings: (role: string) => keys.has(keyText({ kind: "role_settings", role })),
+    acl: (privilege: string, grantee: string) => keys.has(keyText({ kind: "acl", privilege, grantee })),
+  };
 }
 
 /** Roles and setting names an identity refers to: what readRoleFacts must be asked about. */
@@ -75,25 +97,27 @@ export function identityNotKept(id: DbIdentity, f: RoleFacts): NotKept[] {
       label: `database owner ${id.owner}`,
       reason: exists(id.owner) ? `${f.user} is not a member of ${id.owner}` : `the role ${id.owner} no longer exists`,
       fix: exists(id.owner) ? `GRANT ${quoteCatalogName(id.owner)} TO ${quoteCatalogName(f.user)}; or ${asSuper}` : `create the role ${id.owner}, or accept ${f.user} as owner`,
+      key: { kind: "owner" },
     });
   }
   for (const entry of id.settings) {
     const name = entry.slice(0, entry.indexOf("="));
     if (f.restrictedSettings.includes(name.toLowerCase())) {
-      out.push({ label: `setting ${name}`, reason: `only a superuser (or a role granted SET on it) may set ${name}`, fix: `GRANT SET ON PARAMETER ${name} TO ${quoteCatalogName(f.user)}; or ${asSuper}` });
+      out.push({ label: `setting ${name}`, reason: `only a superuser (or a role granted SET on it) may set ${name}`, fix: `GRANT SET ON PARAMETER ${name} TO ${quoteCatalogName(f.user)}; or ${asSuper}`, key: { kind: "setting", name } });
     }
   }
   for (const rs of id.roleSettings) {
     const label = `settings for role ${rs.role} (${rs.settings.join("; ")})`;
+    const key = { kind: "role_settings", role: rs.role } as const;
     if (!exists(rs.role)) {
-      out.push({ label, reason: `the role ${rs.role} no longer exists`, fix: `create the role ${rs.role} and set them again` });
+      out.push({ label, reason: `the role ${rs.role} no longer exists`, fix: `create the role ${rs.role} and set them again`, key });
     } else if (rs.role !== f.user && !f.superuser && !(f.createrole && !f.superRoles.includes(rs.role))) {
-      out.push({ label, reason: `${f.user} may set session defaults only for itself`, fix: `ALTER ROLE ${quoteCatalogName(f.user)} CREATEROLE; or ${asSuper}` });
+      out.push({ label, reason: `${f.user} may set session defaults only for itself`, fix: `ALTER ROLE ${quoteCatalogName(f.user)} CREATEROLE; or ${asSuper}`, key });
     }
   }
   for (const g of id.acl ?? []) {
     if (g.grantee !== "PUBLIC" && !exists(g.grantee)) {
-      out.push({ label: `database privilege ${g.privilege} for ${g.grantee}`, reason: `the role ${g.grantee} no longer exists`, fix: `create the role ${g.grantee}` });
+      out.push({ label: `database privilege ${g.privilege} for ${g.grantee}`, reason: `the role ${g.grantee} no longer exists`, fix: `create the role ${g.grantee}`, key: { kind: "acl", privilege: g.privilege, grantee: g.grantee } });
     }
   }
   return out;
@@ -105,7 +129,7 @@ export function identityNotKept(id: DbIdentity, f: RoleFacts): NotKept[] {
  */
 export async function applyIdentity(sql: postgres.Sql, db: string, id: DbIdentity, notKept: NotKept[], ctx: OpContext): Promise<string[]> {
   assertDbName(db);
-  const skip = new Set(notKept.map((n) => n.label));
+  const skip = notKeptSet(notKept);
   const d = quoteIdent(db);
   const done: string[] = [];
   const run = async (what: string, text: string) => {
@@ -118,10 +142,10 @@ export async function applyIdentity(sql: postgres.Sql, db: string, id: DbIdentit
   };
   for (const entry of id.settings) {
     const name = entry.slice(0, entry.indexOf("="));
-    if (!skip.has(`setting ${name}`)) await run(`setting ${name}`, `ALTER DATABASE ${d} SET ${settingClause(entry)}`);
+    if (!skip.setting(name)) await run(`setting ${name}`, `ALTER DATABASE ${d} SET ${settingClause(entry)}`);
   }
   for (const rs of id.roleSettings) {
-    if (skip.has(`settings for role ${rs.role} (${rs.settings.join("; ")})`)) continue;
+    if (skip.roleSettings(rs.role)) continue;
     for (const entry of rs.settings) await run(`setting for role ${rs.role}`, `ALTER ROLE ${quoteCatalogName(rs.role)} IN DATABASE ${d} SET ${settingClause(entry)}`);
   }
   await run("comment", `COMMENT ON DATABASE ${d} IS ${id.comment === null ? "NULL" : `'${id.comment.replace(/'/g, "''")}'`}`);
@@ -133,15 +157,15 @@ export async function applyIdentity(sql: postgres.Sql, db: string, id: DbIdentit
     await run("privileges", `REVOKE ALL ON DATABASE ${d} FROM ${quoteCatalogName(owner)}`);
     const recordedOwner = id.owner;
     for (const g of id.acl) {
-      if (skip.has(`database privilege ${g.privilege} for ${g.grantee}`)) continue;
+      if (skip.acl(g.privilege, g.grantee)) continue;
       // The recorded owner's own entry applies to whoever owns the copy if ownership cannot be kept.
-      const grantee = g.grantee === "PUBLIC" ? "PUBLIC" : quoteCatalogName(g.grantee === recordedOwner && skip.has(`database owner ${recordedOwner}`) ? owner : g.grantee);
+      const grantee = g.grantee === "PUBLIC" ? "PUBLIC" : quoteCatalogName(g.grantee === recordedOwner && skip.owner() ? owner : g.grantee);
       if (!/^[A-Z ]+$/.test(g.privilege)) throw new OpError("invalid_identity", `Unexpected privilege name ${JSON.stringify(g.privilege)} in the recorded properties.`);
       await run("privileges", `GRANT ${g.privilege} ON DATABASE ${d} TO ${grantee}${g.grantable ? " WITH GRANT OPTION" : ""}`);
     }
   }
   // Last: after it, the connecting role may no longer be the owner.
-  if (!skip.has(`database owner ${id.owner}`)) await run("owner", `ALTER DATABASE ${d} OWNER TO ${quoteCatalogName(id.owner)}`);
+  if (!skip.owner()) await run("owner", `ALTER DATABASE ${d} OWNER TO ${quoteCatalogName(id.owner)}`);
   ctx.log(`gave ${db} the recorded database properties (${[...new Set(done)].join(", ") || "nothing to set"})`);
   for (const n of notKept) ctx.log(`not kept: ${n.label} — ${n.reason}; fix: ${n.fix}`);
   return [...new Set(done)];

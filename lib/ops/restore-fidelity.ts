@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 import type { OpContext } from "./context";
 import { identityDiff, readIdentity, settingClause, type DbIdentity, type PropertyDiff } from "./db-identity";
-import { applyIdentity, identityNotKept, identityReferences, readRoleFacts, type NotKept, type RoleFacts } from "./db-identity-apply";
+import { applyIdentity, identityNotKept, identityReferences, notKeptSet, readRoleFacts, type NotKept, type RoleFacts } from "./db-identity-apply";
 import { quoteCatalogName } from "./identifiers";
 import { compareFingerprints, fingerprintRoles, OWNERSHIP_SQL, type FidelityDifference, type Fingerprint, type FingerprintWithText } from "./fidelity";
 import { OpError } from "./errors";
@@ -115,18 +115,18 @@ export function planFidelityFrom(live: DbIdentity, input: FidelityInput, f: Role
 
 /** The identity the staging database will have once what cannot be kept is left out. */
 function expectedIdentity(id: DbIdentity, notKept: NotKept[], user: string): DbIdentity {
-  const skip = new Set(notKept.map((n) => n.label));
-  const ownerKept = !skip.has(`database owner ${id.owner}`);
+  const skip = notKeptSet(notKept);
+  const ownerKept = !skip.owner();
   const owner = ownerKept ? id.owner : user;
   return {
     ...id,
     owner,
-    settings: id.settings.filter((e) => !skip.has(`setting ${e.slice(0, e.indexOf("="))}`)),
-    roleSettings: id.roleSettings.filter((r) => !skip.has(`settings for role ${r.role} (${r.settings.join("; ")})`)),
+    settings: id.settings.filter((e) => !skip.setting(e.slice(0, e.indexOf("=")))),
+    roleSettings: id.roleSettings.filter((r) => !skip.roleSettings(r.role)),
     acl: id.acl
       ? mergeGrants(
           id.acl
-            .filter((g) => !skip.has(`database privilege ${g.privilege} for ${g.grantee}`))
+            .filter((g) => !skip.acl(g.privilege, g.grantee))
             .map((g) => (g.grantee === id.owner && !ownerKept ? { ...g, grantee: user } : g)),
         )
       : null,
