@@ -88,4 +88,8 @@ test("sign-ins through Auth.js's own callback are audited, and a hostile next st
 
   await page.goto("/audit?action=auth.credentials");
   await expect(page.getByText(/refused: unknown_email \(auth callback\)/).first()).toBeVisible();
+  // A form sign-in is one entry (the form's action, with the client in it), not a second auth.credentials one.
+  await expect(page.getByText(/\(sign-in form\)/)).toHaveCount(0);
+  await page.goto("/audit?action=auth.sign_in");
+  await expect(page.getByText(/client [0-9a-f.:]+, (new|known) device · signed in/).first()).toBeVisible();
 });

@@ -3,6 +3,7 @@ import Credentials from "next-auth/providers/credentials";
 import { revokeSession } from "@/lib/db/queries/sessions";
 import { authConfig } from "./config";
 import type { SignInRefusal } from "./credentials";
+import { formSignIn, type FormSignInFacts } from "./form-sign-in";
 import { authorizeSignIn } from "./sign-in";
 
 /**
@@ -40,19 +41,20 @@ export const { auth, signIn, signOut, handlers } = NextAuth(() => ({
   },
 }));
 
-export type SignInOutcome = { ok: true } | { ok: false; reason: SignInRefusal | string; retryAfterSeconds?: number };
+export type SignInOutcome = ({ ok: true } | { ok: false; reason: SignInRefusal | string; retryAfterSeconds?: number }) & { facts: FormSignInFacts };
 
 /**
  * Signs in through Auth.js from a server action: on success the session cookie is set and the caller
  * redirects; a refusal comes back with its cause.
  */
 export async function signInWithPassword(email: string, password: string): Promise<SignInOutcome> {
+  const facts: FormSignInFacts = {};
   try {
-    await signIn("credentials", { email, password, redirect: false });
-    return { ok: true };
+    await formSignIn.run(facts, () => signIn("credentials", { email, password, redirect: false }));
+    return { ok: true, facts };
   } catch (error) {
-    if (error instanceof SignInRefused) return { ok: false, reason: error.reason, retryAfterSeconds: error.retryAfterSeconds };
-    if (error instanceof AuthError) return { ok: false, reason: error.type };
+    if (error instanceof SignInRefused) return { ok: false, reason: error.reason, retryAfterSeconds: error.retryAfterSeconds, facts };
+    if (error instanceof AuthError) return { ok: false, reason: error.type, facts };
     throw error;
   }
 }

@@ -5,6 +5,7 @@ import { env } from "@/lib/env";
 import { clientIp, cookieValue, userAgentSummary } from "./client-info";
 import { checkCredentials, type SignInRefusal } from "./credentials";
 import { DEVICE_COOKIE, deviceNonceFor } from "./device";
+import { formSignIn } from "./form-sign-in";
 import type { Role } from "./roles";
 
 export type AuthorizeResult =
@@ -23,8 +24,9 @@ function auditEmail(raw: unknown): string | null {
 /**
  * Everything behind Auth.js's authorize(), for both ways in: the sign-in form's server action and a POST to
  * /api/auth/callback/credentials. Throttles, checks the password, writes one bounded audit entry
- * ("auth.credentials": the email cut short, the client address, the outcome — never the password) and, on
- * success, opens the server-side session whose id goes into the JWT.
+ * ("auth.credentials": the email cut short, the client address, the outcome — never the password; for the
+ * form, its action's own entry carries these facts instead) and, on success, opens the server-side session
+ * whose id goes into the JWT.
  */
 export async function authorizeSignIn(credentials: Partial<Record<string, unknown>> | undefined, request: Request): Promise<AuthorizeResult> {
   const started = performance.now();
@@ -48,6 +50,13 @@ export async function authorizeSignIn(credentials: Partial<Record<string, unknow
     result = check;
   }
 
+  const form = formSignIn.getStore();
+  if (form) {
+    // The sign-in form's action writes this call's one audit entry, with these facts in it.
+    form.client = ip;
+    form.device = deviceNonce ? "known" : "new";
+    return result;
+  }
   if (!result.ok && result.reason === "unavailable") {
     console.error(`[auth] sign-in for ${email ?? "?"} from ${ip}: the metadata database is unreachable`);
     return result; // nowhere to write the audit entry either

@@ -1,6 +1,7 @@
 import { isBackupOf } from "./backup-names";
 import { createDatabaseBackends, databaseFlags, databaseSizesOn, waitUntilGone, withCatalog } from "./catalog";
-import { allowConnections, cloneSteps, dropDatabaseIfExists } from "./clone";
+import { cloneSteps } from "./clone";
+import { allowConnections, dropDatabaseIfExists } from "./db-admin";
 import { assertDbName } from "./identifiers";
 import type { JournalEntry } from "./journal";
 import type { TargetDb } from "./target";

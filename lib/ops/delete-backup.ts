@@ -1,7 +1,8 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { isBackupOf, isDumpFileName } from "./backup-names";
-import { dropDatabaseIfExists, listSessions } from "./clone";
+import { listSessions } from "./clone";
+import { dropDatabaseIfExists } from "./db-admin";
 import { OpError } from "./errors";
 import { assertDbName } from "./identifiers";
 import { fsyncDir, resolveInside } from "./paths";

@@ -4,7 +4,7 @@ import path from "node:path";
 import { databaseSizes } from "./catalog";
 import { createDatabaseLocaleOptions, localeText, type DbIdentity } from "./db-identity";
 import type { OpContext } from "./context";
-import { dropDatabaseIfExists } from "./clone";
+import { dropDatabaseIfExists } from "./db-admin";
 import { errorLine, plainDumpComplete, PLAIN_TRAILER, readTail, type DumpFormat } from "./dump";
 import { OpError } from "./errors";
 import { openVerifiedBackupFile, type OpenVerifiedFile } from "./integrity";

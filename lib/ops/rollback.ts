@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { formatBytes } from "@/lib/format";
 import { checkDbReachable, checkHealth, startApp, stopApp, type AppControl, type HealthResult } from "./app-control";
-import { dropDatabaseIfExists, listSessions } from "./clone";
+import { listSessions } from "./clone";
+import { dropDatabaseIfExists } from "./db-admin";
 import type { OpContext } from "./context";
 import { assertSpaceFor } from "./disk";
 import type { DumpFormat } from "./dump";

@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 import { z } from "zod";
 import { allowsConnections, cannotEndSessions, databaseFlags, sessionsOn, withCatalog } from "./catalog";
-import { allowConnections } from "./clone";
+import { allowConnections } from "./db-admin";
 import type { OpContext } from "./context";
 import { OpError } from "./errors";
 import { assertDbName, quoteIdent } from "./identifiers";

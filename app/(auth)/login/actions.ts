@@ -20,6 +20,8 @@ export const signInAction = defineAction({
   audit: { actor: (input) => input.email },
   handler: async ({ email, password, next }, { note }) => {
     const outcome = await signInWithPassword(email, password);
+    // authorize() wrote no entry of its own for the form: this call's entry says where from.
+    if (outcome.facts.client) note(`client ${outcome.facts.client}, ${outcome.facts.device} device`);
     if (!outcome.ok) {
       note(`refused: ${outcome.reason}`);
       if (outcome.reason === "unavailable") throw new OpError("metadata_unreachable", METADATA_UNREACHABLE);
