@@ -42,7 +42,7 @@ describe("npm run user:add", () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/Created oncall@example\.com with role operator\./);
     const password = r.out.match(/Password \(shown once, store it now\): (\S+)/)?.[1];
-    expect(password).toBeTruthy();
+    expect(password).toMatch(/^\S{12,}$/);
     const [row] = await usersNamed("oncall@example.com");
     expect(row?.role).toBe("operator");
     const { verifyPassword } = await import("@/lib/auth/password");
