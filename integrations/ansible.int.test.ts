@@ -6,7 +6,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { adminSql, tmpDir, useMetaDb } from "@/test/helpers";
+import { adminSql, queryRows, tmpDir, useMetaDb } from "@/test/helpers";
 import { setupShopApp, type ShopApp } from "@/test/fixtures/rollback-app";
 import { startApiServer, type ApiServer } from "@/test/fixtures/api-server";
 import type { SessionUser } from "@/lib/auth/session";
@@ -45,14 +45,7 @@ async function releaseSh(args: string[]) {
   return { code: r.code, out: r.stdout, err: r.stderrTail };
 }
 
-async function meta<T>(query: string): Promise<T[]> {
-  const sql = adminSql(new URL(metaUrl).pathname.slice(1));
-  try {
-    return (await sql.unsafe(query)) as unknown as T[];
-  } finally {
-    await sql.end();
-  }
-}
+const meta = <T>(query: string) => queryRows<T>(metaUrl, query);
 
 beforeAll(async () => {
   metaUrl = await useMetaDb();

@@ -3,7 +3,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { adminSql, useMetaDb } from "@/test/helpers";
+import { queryRows, useMetaDb } from "@/test/helpers";
 import { setupShopApp, type ShopApp } from "@/test/fixtures/rollback-app";
 import type { SessionUser } from "@/lib/auth/session";
 import { runUnchecked } from "@/lib/ops/exec";
@@ -41,14 +41,7 @@ async function call(method: "POST" | "GET", name: string, query = "", body?: unk
   return { status: res.status, body: await res.json() };
 }
 
-async function meta<T>(query: string): Promise<T[]> {
-  const sql = adminSql(new URL(metaUrl).pathname.slice(1));
-  try {
-    return (await sql.unsafe(query)) as unknown as T[];
-  } finally {
-    await sql.end();
-  }
-}
+const meta = <T>(query: string) => queryRows<T>(metaUrl, query);
 
 const counts = async () => (await meta<{ jobs: number; backups: number }>(`SELECT (SELECT count(*)::int FROM jobs) AS jobs, (SELECT count(*)::int FROM backups) AS backups`))[0]!;
 
