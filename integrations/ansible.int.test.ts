@@ -118,4 +118,12 @@ describe("Ansible and CI integrations", () => {
     const [backup] = await meta<{ name: string }>(`SELECT name FROM backups WHERE for_release = 'r2'`);
     expect(job).toMatchObject({ type: "rollback", status: "ok", actor: "ansible@example.com", restored: backup!.name });
   });
+
+  it("-e mode=backup: a verified automatic backup, for playbooks that switch releases themselves", async () => {
+    const r = await playbook({ mode: "backup", release: "r4" });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/Lifeboat job \d+ \(backup\) ok/);
+    const rows = await meta<{ kind: string; status: string }>(`SELECT kind, status FROM backups WHERE for_release = 'r4'`);
+    expect(rows).toEqual([{ kind: "automatic", status: "ok" }]);
+  });
 });
