@@ -34,7 +34,7 @@ async function playbook(vars: Record<string, unknown>) {
   const file = path.join(await tmpDir("ansible-vars"), "vars.json");
   await fs.writeFile(file, JSON.stringify({ app: SLUG, deploy_root: shop.root, lifeboat_url: api.url, lifeboat_token: token, lifeboat_wait_s: 20, ...vars }), { mode: 0o600 });
   const r = await runUnchecked("ansible-playbook", ["-i", "localhost,", "-c", "local", path.join(here, "ansible", "deploy.yml"), "-e", `@${file}`], {
-    env: { ANSIBLE_NOCOLOR: "1", ANSIBLE_PYTHON_INTERPRETER: "auto_silent", ANSIBLE_RETRY_FILES_ENABLED: "0" },
+    env: { ANSIBLE_NOCOLOR: "1", ANSIBLE_PYTHON_INTERPRETER: "auto_silent", ANSIBLE_RETRY_FILES_ENABLED: "0", ANSIBLE_PIPELINING: "1" },
     timeoutMs: 300_000,
   });
   return { code: r.code, out: r.stdout + r.stderrTail };
@@ -65,7 +65,8 @@ afterAll(async () => {
   await closeDb();
 });
 
-describe("Ansible and CI integrations", () => {
+// Each play starts ansible-playbook and a Python process per task: on a loaded 2-core machine a play can take minutes.
+describe("Ansible and CI integrations", { timeout: 400_000 }, () => {
   it("deploy: the playbook copies the release, and Lifeboat backs up, switches and checks health", async () => {
     const r = await playbook({ release: "r2", release_src: path.join(build, "releases", "r2") });
     expect(r.code, r.out).toBe(0);
