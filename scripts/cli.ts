@@ -12,6 +12,7 @@
 //   npm run lifeboat -- restore <app> --backup ID [--yes]
 //   npm run lifeboat -- switch-release <app> --release R [--yes]
 //   npm run lifeboat -- undo <app> --job ID [--yes]
+//   npm run lifeboat -- release <app> --release R [--wait] [--json]           (guarded release: backup, switch, health)
 //   npm run lifeboat -- audit verify [--expect HEAD_HASH]
 //   npm run lifeboat -- users list|add|set-role|disable|enable|reset-password|unlock …   (scripts/lib/cli-users.ts)
 //   npm run lifeboat -- tokens list|add|revoke …                                         (scripts/lib/cli-tokens.ts)
@@ -24,12 +25,14 @@ import { OpError } from "@/lib/ops/errors";
 import { auditCommand } from "./lib/cli-audit";
 import { backupCommands } from "./lib/cli-backups";
 import { UsageError, type CliCommand } from "./lib/cli-common";
+import { releaseCommand } from "./lib/cli-release";
 import { rollbackCommands } from "./lib/cli-rollback";
 
 /** Each command: `run(args)` with the arguments after its name, resolving with the exit code. */
 const commands: Record<string, CliCommand> = {
   ...backupCommands,
   ...rollbackCommands,
+  release: releaseCommand,
   audit: auditCommand,
   users: (args) => import("./lib/cli-users").then((m) => m.run(args)),
   tokens: (args) => import("./lib/cli-tokens").then((m) => m.run(args)),

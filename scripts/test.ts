@@ -27,7 +27,7 @@ function readJson(file: string): any {
 }
 
 async function main() {
-  await requirePrereqs({ chromium: true, pgbouncer: true });
+  await requirePrereqs({ chromium: true, pgbouncer: true, ansible: true });
   let passed = 0;
   let failed = 0;
   let broken: string[] = [];

@@ -152,6 +152,7 @@ describe("server actions", () => {
 describe("API routes", () => {
   it("finds the route files (the glob works)", () => {
     expect(routeFiles).toContain("app/api/audit/export/route.ts");
+    expect(routeFiles).toContain("app/api/apps/[app]/releases/[name]/activate/route.ts");
   });
 
   it.each(routeFiles.filter((f) => !UNWRAPPED_ROUTES.has(f)))("%s answers 401 without credentials and 403 to a role too low", async (file) => {

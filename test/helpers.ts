@@ -20,6 +20,16 @@ export function adminSql(database = "postgres") {
   return postgres(urlFor(database), { onnotice: () => {}, max: 4 });
 }
 
+/** Rows of one query (test-written SQL only) on the database of `url`, e.g. the file's metadata database from useMetaDb(). */
+export async function queryRows<T>(url: string, query: string): Promise<T[]> {
+  const sql = adminSql(new URL(url).pathname.slice(1));
+  try {
+    return (await sql.unsafe(query)) as unknown as T[];
+  } finally {
+    await sql.end();
+  }
+}
+
 export function uniqueName(prefix: string): string {
   return `${prefix}_${crypto.randomBytes(4).toString("hex")}`;
 }

@@ -8,13 +8,14 @@ const VERB: Record<string, string> = {
   rollback: "Rollback",
   restore: "Database restore",
   switch_release: "Release switch",
+  release: "Guarded release",
   undo: "Undo",
 };
 
 /** "Undo rollback #10"; undoing an undo puts the change back, so it says that instead of "Undo undo". */
 export function undoTitle(job: Pick<JobView, "id" | "type">, undoOf: number | null): string {
   if (job.type === "undo") return `Reverse undo #${job.id}${undoOf ? ` (put back job #${undoOf}'s change)` : ""}`;
-  const noun: Record<string, string> = { rollback: "rollback", restore: "database restore", switch_release: "release switch" };
+  const noun: Record<string, string> = { rollback: "rollback", restore: "database restore", switch_release: "release switch", release: "release" };
   return `Undo ${noun[job.type] ?? "change"} #${job.id}`;
 }
 

@@ -18,7 +18,8 @@ import { startUndo } from "./rollback-job";
 // between the two still gets its undo from the next scan: the decision is read from the rows, not memory).
 
 export const AUTO_UNDO_ACTOR = "lifeboat (health policy)";
-const TRIGGERS = ["rollback", "switch_release", "restore"] as const;
+// A guarded release (lib/jobs/release-job.ts) is a release switch with a backup before it.
+const TRIGGERS = ["rollback", "switch_release", "restore", "release"] as const;
 
 export type PolicyDecision = { jobId: number; undoJobId?: number; skipped?: string };
 
@@ -38,7 +39,7 @@ export async function applyHealthPolicy(jobId: number): Promise<PolicyDecision> 
     if ((await getLatestChangeJob(app.id))?.id !== jobId) return { jobId, skipped: "a later change exists" };
     const health = await checkHealth(app.healthUrl, app.healthTimeoutSec * 1000);
     const current = app.deployRoot ? await readCurrentRelease(app.deployRoot).catch(() => null) : null;
-    const events = changeEvents(job.type as (typeof TRIGGERS)[number], record, !health.ok, current);
+    const events = changeEvents(job.type === "release" ? "switch_release" : (job.type as Exclude<(typeof TRIGGERS)[number], "release">), record, !health.ok, current);
     await recordReleaseEvents(app.id, events.map((e) => ({ ...e, actor: e.kind === "health_failed" ? AUTO_UNDO_ACTOR : job.actor, jobId, note: [e.note, "checked after recovery"].filter(Boolean).join("; ") })));
     if (health.ok) return { jobId, skipped: "healthy after recovery" };
   }

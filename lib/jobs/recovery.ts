@@ -8,6 +8,7 @@ import { reconcileLeftoverStaging } from "@/lib/ops/rollback-reconcile";
 import { recoverBackup } from "./backup-recovery";
 import { takeOverIfDead } from "./liveness";
 import { tryLockApp } from "./lock";
+import { recoverRelease } from "./release-recovery";
 import { recoverChange } from "./rollback-recovery";
 
 /**
@@ -23,6 +24,7 @@ const handlers: Partial<Record<Job["type"], RecoveryHandler>> = {
   rollback: recoverChange,
   switch_release: recoverChange,
   undo: recoverChange,
+  release: recoverRelease,
 };
 
 export interface RecoveryReport {

@@ -127,7 +127,7 @@ export async function resolveSwitch(req: Omit<SwitchReleaseRequest, "actor">): P
 export async function resolveUndo(req: Omit<UndoRequest, "actor">): Promise<Resolved> {
   const { app, jobId } = req;
   const job = await getJob(jobId, app.id);
-  if (!job || !["restore", "rollback", "switch_release", "undo"].includes(job.type)) {
+  if (!job || !["restore", "rollback", "switch_release", "undo", "release"].includes(job.type)) {
     throw new OpError("not_found", `Job #${jobId} is not a restore, rollback, release switch or undo of ${app.slug}.`);
   }
   if (job.status === "running") throw new OpError("running", `Job #${jobId} is still running; wait for it to end.`);

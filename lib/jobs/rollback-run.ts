@@ -78,7 +78,7 @@ export const runChangeJob: JobBody = async (ctx, job) => {
   return runChange(ctx, r, job.actor);
 };
 
-async function runChange(ctx: JobContext, r: Resolved, actor: string): Promise<ChangeRecord> {
+export async function runChange(ctx: JobContext, r: Resolved, actor: string): Promise<ChangeRecord> {
   const { app } = r;
   ctx.phase("connecting");
   const target = await getAppTarget(app.id);

@@ -5,6 +5,7 @@ import "./rollback-recovery";
 import { runDeleteJob, runVerifyJob } from "./backup-admin";
 import { withAppDownCheck } from "./app-down-check";
 import { runBackupJob } from "./backup-job";
+import { runReleaseJob } from "./release-job";
 import { runChangeJob } from "./rollback-run";
 import type { JobBody } from "./runner";
 
@@ -17,4 +18,5 @@ export const jobBodies: Partial<Record<Job["type"], JobBody>> = {
   rollback: runChangeJob,
   switch_release: runChangeJob,
   undo: runChangeJob,
+  release: runReleaseJob,
 };

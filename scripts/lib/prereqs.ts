@@ -36,9 +36,19 @@ export function checkPgBouncer(): string | null {
   );
 }
 
+export function checkAnsible(): string | null {
+  if (["/usr/bin/ansible-playbook", "/usr/local/bin/ansible-playbook"].some((p) => fs.existsSync(p))) return null;
+  return (
+    "ansible-playbook is missing (the integrations/ test runs the Ansible playbook for real).\n" +
+    "Install it with:\n  sudo apt-get update && sudo apt-get install -y --no-install-recommends ansible-core"
+  );
+}
+
 /** Prints every missing prerequisite and exits 1 if any. */
-export async function requirePrereqs(opts: { chromium?: boolean; pgbouncer?: boolean } = {}): Promise<void> {
-  const problems = [await checkPostgres(), opts.chromium ? checkChromium() : null, opts.pgbouncer ? checkPgBouncer() : null].filter((p): p is string => !!p);
+export async function requirePrereqs(opts: { chromium?: boolean; pgbouncer?: boolean; ansible?: boolean } = {}): Promise<void> {
+  const problems = [await checkPostgres(), opts.chromium ? checkChromium() : null, opts.pgbouncer ? checkPgBouncer() : null, opts.ansible ? checkAnsible() : null].filter(
+    (p): p is string => !!p,
+  );
   if (problems.length) {
     for (const p of problems) console.error(`\n✖ ${p}`);
     console.error("");

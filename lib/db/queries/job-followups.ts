@@ -19,7 +19,7 @@ export async function getUndoJobOf(jobId: number): Promise<number | null> {
  * Changes that ended failed on their health check since `since`, and changes that were interrupted (their
  * health never checked; recovery finished them) since `interruptedSince`, newest first.
  */
-export async function listHealthFailedChanges(types: readonly ("rollback" | "switch_release" | "restore")[], since: Date, interruptedSince: Date, limit = 20): Promise<number[]> {
+export async function listHealthFailedChanges(types: readonly ("rollback" | "switch_release" | "restore" | "release")[], since: Date, interruptedSince: Date, limit = 20): Promise<number[]> {
   const rows = await getDb()
     .select({ id: jobs.id })
     .from(jobs)

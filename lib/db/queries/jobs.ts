@@ -240,7 +240,7 @@ export async function getLatestChangeJob(appId: number): Promise<JobView | undef
     .where(
       and(
         eq(jobs.appId, appId),
-        inArray(jobs.type, ["restore", "rollback", "switch_release", "undo"]),
+        inArray(jobs.type, ["restore", "rollback", "switch_release", "undo", "release"]),
         sql`(${jobs.result} ->> 'changed') = 'true'`,
       ),
     )
