@@ -65,7 +65,7 @@ export const scheduleInputSchema = z
     enabled: checkbox.default(true),
   })
   .superRefine((v, ctx) => {
-    if (v.timeZone && timeZoneProblem(v.timeZone)) return; // reported on its own field
+    if (!v.cron || (v.timeZone && timeZoneProblem(v.timeZone))) return; // reported on its own field
     const p = cronProblem(v.cron, v.timeZone);
     if (p) ctx.addIssue({ code: "custom", path: ["cron"], message: p });
   })
