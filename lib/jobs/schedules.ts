@@ -24,6 +24,7 @@ interface FireMessage {
 /** Mirrors the enabled schedules into pg-boss and keeps one poller per schedule queue. Never rejects. */
 export function scheduleSync(boss: PgBoss, log: (line: string) => void) {
   const working = new Set<string>();
+  const warned = new Set<string>();
   const pollingIntervalSeconds = env().LIFEBOAT_CRON_CHECK_SECONDS;
 
   async function sync(): Promise<void> {
@@ -32,8 +33,11 @@ export function scheduleSync(boss: PgBoss, log: (line: string) => void) {
       for (const s of await listEnabledSchedules()) {
         // Saved rows were validated; a row edited by hand that pg-boss would choke on is skipped, not fatal.
         const why = (s.timeZone && timeZoneProblem(s.timeZone)) || cronProblem(s.cron, s.timeZone ?? undefined);
-        if (why) log(`schedule #${s.id}: ${why}; not scheduled`);
-        else wanted.set(scheduleQueue(s.id), s);
+        if (!why) wanted.set(scheduleQueue(s.id), s);
+        else if (!warned.has(`${s.id} ${s.cron} ${s.timeZone}`)) {
+          warned.add(`${s.id} ${s.cron} ${s.timeZone}`); // once, not every watchdog pass
+          log(`schedule #${s.id}: ${why}; not scheduled`);
+        }
       }
       // getSchedules returns the whole row (SELECT *), time zone included; pg-boss's types leave it out.
       const rows = (await boss.getSchedules()) as (PgBoss.Schedule & { timezone?: string })[];
@@ -42,7 +46,9 @@ export function scheduleSync(boss: PgBoss, log: (line: string) => void) {
         const tz = s.timeZone ?? "UTC";
         const had = current.get(name);
         if (had && had.cron === s.cron && had.timezone === tz) continue;
-        if (!(await boss.getQueue(name))) await boss.createQueue(name).catch(() => {});
+        // No retries: a firing whose worker died mid-way is not repeated minutes late (the overdue alarm covers a
+        // missed one; a job it did start is the watchdog's).
+        if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, retryLimit: 0, expireInSeconds: 300 }).catch(() => {});
         await boss.schedule(name, s.cron, { scheduleId: s.id } satisfies FireMessage, { tz });
       }
       for (const name of current.keys()) if (!wanted.has(name)) await boss.unschedule(name);
