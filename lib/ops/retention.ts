@@ -24,18 +24,29 @@ export interface RetentionItem {
  */
 export function planRetention(backups: RetentionItem[], keep: number, opts: { triggeredByAdmin: boolean }): number[] {
   const keepN = Number.isFinite(keep) ? Math.max(1, Math.floor(keep)) : 1;
+  return prunePerMethod(backups, "automatic", opts, (candidates) => new Set(candidates.slice(0, keepN).map((b) => b.id)));
+}
 
-  const newestVerified = backups
-    .filter((b) => b.status === "ok" && b.verifiedAt !== null)
-    .sort(newestFirst)[0];
-
+/**
+ * The fences every retention class shares: per method, only backups of `kind` that succeeded and are not
+ * pinned (nor, for a non-admin run, ever admin-pinned) are candidates, newest first; `keep` picks the ids that
+ * stay; the newest verified backup of any kind stays regardless. Returns the ids to prune, oldest first.
+ */
+function prunePerMethod(
+  backups: RetentionItem[],
+  kind: "automatic" | "scheduled",
+  opts: { triggeredByAdmin: boolean },
+  keep: (newestFirstCandidates: RetentionItem[]) => Set<number>,
+): number[] {
+  const newestVerified = backups.filter((b) => b.status === "ok" && b.verifiedAt !== null).sort(newestFirst)[0];
   const prune: RetentionItem[] = [];
   for (const method of ["dump", "clone"] as const) {
     const candidates = backups
-      .filter((b) => b.method === method && b.kind === "automatic" && b.status === "ok" && !b.pinned)
+      .filter((b) => b.method === method && b.kind === kind && b.status === "ok" && !b.pinned)
       .filter((b) => opts.triggeredByAdmin || !b.adminPinnedAt)
       .sort(newestFirst);
-    prune.push(...candidates.slice(keepN).filter((b) => b.id !== newestVerified?.id));
+    const kept = keep(candidates);
+    prune.push(...candidates.filter((b) => !kept.has(b.id) && b.id !== newestVerified?.id));
   }
   return prune.sort((a, b) => -newestFirst(a, b)).map((b) => b.id);
 }
@@ -49,22 +60,13 @@ export type ScheduledPolicy = { mode: "newest"; keep: number } | { mode: "gfs"; 
  * and every other kind are left alone; the newest verified backup of any kind always stays.
  */
 export function planScheduledRetention(backups: RetentionItem[], policy: ScheduledPolicy, opts: { triggeredByAdmin: boolean }): number[] {
-  const newestVerified = backups.filter((b) => b.status === "ok" && b.verifiedAt !== null).sort(newestFirst)[0];
-  const prune: RetentionItem[] = [];
-  for (const method of ["dump", "clone"] as const) {
-    const candidates = backups
-      .filter((b) => b.method === method && b.kind === "scheduled" && b.status === "ok" && !b.pinned)
-      .filter((b) => opts.triggeredByAdmin || !b.adminPinnedAt)
-      .sort(newestFirst);
+  return prunePerMethod(backups, "scheduled", opts, (candidates) => {
     const keep =
-      policy.mode === "newest"
-        ? new Set(candidates.slice(0, Math.max(1, Math.floor(policy.keep) || 1)).map((b) => b.id))
-        : gfsKeep(candidates, policy);
-    // GFS with nothing that matches (all counts 0 cannot pass validation) still keeps the newest one.
+      policy.mode === "newest" ? new Set(candidates.slice(0, Math.max(1, Math.floor(policy.keep) || 1)).map((b) => b.id)) : gfsKeep(candidates, policy);
+    // GFS that matches nothing (all counts 0 cannot pass validation) still keeps the newest one.
     if (keep.size === 0 && candidates[0]) keep.add(candidates[0].id);
-    prune.push(...candidates.filter((b) => !keep.has(b.id) && b.id !== newestVerified?.id));
-  }
-  return prune.sort((a, b) => -newestFirst(a, b)).map((b) => b.id);
+    return keep;
+  });
 }
 
 /**
