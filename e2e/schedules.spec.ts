@@ -33,6 +33,7 @@ test("a schedule is refused with the field named, then saved, paused and deleted
   const row = page.getByTestId("schedule-row").filter({ hasText: "nightly" });
   await expect(row).toContainText("30 2 * * *");
   await expect(row).toContainText("Europe/Berlin");
+  await page.getByRole("region", { name: "Schedules and alarms" }).screenshot({ path: "test-results/screens/schedules-section.png" });
   await row.getByRole("button", { name: "Pause" }).click();
   await expect(row).toContainText("paused");
   await row.getByRole("button", { name: "Delete" }).click();
@@ -48,6 +49,7 @@ test("every page says so while no worker is alive, and stops saying so when one 
     for (const path of ["/account", "/audit", "/apps/shop", "/apps"]) {
       await page.goto(path);
       await expect(page.getByTestId("no-worker-banner")).toContainText("npm run worker");
+      if (path === "/apps") await page.screenshot({ path: "test-results/screens/no-worker-banner.png" });
     }
   } finally {
     await meta((sql) => sql`UPDATE workers SET stopped_at = NULL WHERE id = ANY(${ids.map((r) => r.id)})`);

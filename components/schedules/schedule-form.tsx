@@ -14,7 +14,7 @@ export function ScheduleForm({ app, defaultMethod }: { app: string; defaultMetho
   const [state, action] = useActionState<State, FormData>(createScheduleAction, null);
   const fe = state?.status === "invalid" ? state.fieldErrors : undefined;
   return (
-    <form action={action} aria-label="Add a schedule" className="grid gap-3 sm:grid-cols-[1fr_1fr_1fr_auto_auto_auto] sm:items-start">
+    <form action={action} aria-label="Add a schedule" className="grid gap-3 sm:grid-cols-[1.4fr_1fr_1fr_auto_auto_auto] sm:items-start">
       <input type="hidden" name="app" value={app} />
       <Field label="Cron (UTC unless a zone is given)" name="cron" hint="minute hour day month weekday: 30 2 * * * is 02:30 daily" error={fe?.cron}>
         <Input name="cron" required defaultValue="30 2 * * *" autoComplete="off" className="font-mono" />
