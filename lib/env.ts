@@ -24,6 +24,9 @@ const schema = z.object({
   // How often the worker probes each app's health URL (lib/jobs/app-probe.ts); tests shorten it.
   LIFEBOAT_APP_PROBE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(15_000)),
   LIFEBOAT_WORKER_NAME: opt(z.string().max(100)),
+  // How often pg-boss checks the schedules' cron and the worker polls each schedule's queue (seconds, 1–45;
+  // pg-boss fires a schedule at most once a minute whatever this is). Tests use 1.
+  LIFEBOAT_CRON_CHECK_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(45).default(30)),
   LIFEBOAT_WORKER_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(32).default(4)),
   /** Tests only: the first enqueue in a process also starts a worker inside it (the suites that call start*). */
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(["development", "production", "test"]).default("development")),

@@ -16,6 +16,7 @@
 //   npm run lifeboat -- audit verify [--expect HEAD_HASH]
 //   npm run lifeboat -- users list|add|set-role|disable|enable|reset-password|unlock …   (scripts/lib/cli-users.ts)
 //   npm run lifeboat -- tokens list|add|revoke …                                         (scripts/lib/cli-tokens.ts)
+//   npm run lifeboat -- schedules list|add|pause|resume|rm <app> …                       (scripts/lib/cli-schedules.ts)
 //
 // Every command parses its whole command line strictly (util.parseArgs) before it reads or changes anything:
 // an unknown flag, a flag without a value, an empty or non-numeric id, an extra argument → the error and the
@@ -36,6 +37,7 @@ const commands: Record<string, CliCommand> = {
   audit: auditCommand,
   users: (args) => import("./lib/cli-users").then((m) => m.run(args)),
   tokens: (args) => import("./lib/cli-tokens").then((m) => m.run(args)),
+  schedules: (args) => import("./lib/cli-schedules").then((m) => m.schedulesCommand(args)),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -7,12 +7,15 @@ import { NavLink } from "@/components/nav-link";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { roleDescriptions, roleLabels, type Role } from "@/lib/auth/roles";
 import { getSessionUser } from "@/lib/auth/session";
+import { NoWorkerBanner } from "@/components/live/no-worker-banner";
+import { anyWorkerAlive } from "@/lib/db/queries/workers";
 
 const roleTone: Record<Role, BadgeTone> = { viewer: "neutral", operator: "blue", admin: "yellow" };
 
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const user = await getSessionUser();
   if (!user) redirect("/login");
+  const workerAlive = await anyWorkerAlive().catch(() => true);
 
   return (
     <div className="min-h-screen">
@@ -40,7 +43,10 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </div>
         </div>
       </header>
-      <main className="mx-auto max-w-7xl min-w-0 px-3 py-6 sm:px-6">{children}</main>
+      <main className="mx-auto max-w-7xl min-w-0 px-3 py-6 sm:px-6">
+        {!workerAlive && <NoWorkerBanner />}
+        {children}
+      </main>
     </div>
   );
 }

@@ -16,6 +16,7 @@ const KIND_LABEL: Record<BackupView["kind"], string> = {
   named: "named",
   found: "found on server",
   pre_rollback: "pre-rollback",
+  scheduled: "scheduled",
 };
 
 const STATUS_TONE: Record<BackupView["status"], BadgeTone> = {

@@ -23,7 +23,8 @@ export const roleEnum = pgEnum("role", ["viewer", "operator", "admin"]);
 export const backupMethodEnum = pgEnum("backup_method", ["dump", "clone"]);
 export const dumpFormatEnum = pgEnum("dump_format", ["custom", "plain"]);
 export const cloneStrategyEnum = pgEnum("clone_strategy", ["file_copy", "wal_log"]);
-export const backupKindEnum = pgEnum("backup_kind", ["automatic", "manual", "named", "found", "pre_rollback"]);
+// scheduled (issue 9): made by a schedule (lib/db/schema-schedules.ts); its own retention class.
+export const backupKindEnum = pgEnum("backup_kind", ["automatic", "manual", "named", "found", "pre_rollback", "scheduled"]);
 /** tampered: the file no longer has the sha256 recorded when Lifeboat wrote it; never restored. */
 export const backupStatusEnum = pgEnum("backup_status", ["running", "ok", "failed", "interrupted", "tampered"]);
 export const jobTypeEnum = pgEnum("job_type", [
@@ -143,6 +144,11 @@ export const apps = pgTable("apps", {
   cloneStrategy: cloneStrategyEnum().notNull().default("file_copy"),
   retention: integer().notNull().default(5),
   staleAfterHours: integer().notNull().default(24),
+  // Issue 9, schedules and alarms: how scheduled backups are pruned (lib/validation/schedules.ts; null: newest 7
+  // per method), and since when the worker has found the app without a verified backup in staleAfterHours (the
+  // dead-man's switch, lib/jobs/overdue.ts: set once per episode, cleared when a verified backup lands).
+  scheduledRetention: jsonb().$type<{ mode: "newest"; keep: number } | { mode: "gfs"; daily: number; weekly: number; monthly: number; timeZone?: string }>(),
+  overdueSince: tstz(),
   // What the last connection test found.
   serverVersion: text(),
   serverVersionNum: integer(),

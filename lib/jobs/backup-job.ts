@@ -22,7 +22,8 @@ import { storedFingerprint } from "@/lib/ops/fidelity";
 import { resolveInside } from "@/lib/ops/paths";
 import { readCurrentRelease } from "@/lib/ops/releases";
 import { describeBlockers, dumpPreflight } from "@/lib/ops/restorability";
-import { planRetention } from "@/lib/ops/retention";
+import { planRetention, planScheduledRetention } from "@/lib/ops/retention";
+import { DEFAULT_SCHEDULED_RETENTION } from "@/lib/validation/schedules";
 import { captureDbStats } from "@/lib/ops/server-backups";
 import { probeServer } from "@/lib/ops/server-info";
 import type { TargetDb } from "@/lib/ops/target";
@@ -35,6 +36,8 @@ export interface BackupRequest {
   method?: "dump" | "clone";
   label?: string;
   automatic?: boolean;
+  /** Started by a schedule (lib/jobs/schedules.ts): kind "scheduled", pruned by the app's scheduled retention. */
+  scheduled?: boolean;
   forRelease?: string;
   endSessions?: boolean;
   actor: string;
@@ -42,7 +45,7 @@ export interface BackupRequest {
   actorRole?: Role;
 }
 
-type Kind = "automatic" | "manual" | "named";
+type Kind = "automatic" | "manual" | "named" | "scheduled";
 
 /**
  * Starts a backup job. Everything that can be checked without touching the database server is checked
@@ -51,7 +54,7 @@ type Kind = "automatic" | "manual" | "named";
 export async function startBackup(req: BackupRequest) {
   const { app } = req;
   const method = req.method ?? app.defaultMethod;
-  const kind: Kind = req.label ? "named" : req.automatic ? "automatic" : "manual";
+  const kind: Kind = req.label ? "named" : req.scheduled ? "scheduled" : req.automatic ? "automatic" : "manual";
   if (req.label) {
     validateLabel(req.label);
     if (method === "dump") {
@@ -180,15 +183,21 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
     await finishBackup(backupId, { status: "failed", error: failureText(e), durationMs: Date.now() - started });
     throw e;
   }
-  const pruned = kind === "automatic" ? await applyRetention(ctx, app, target, req.actorRole) : [];
+  const pruned = kind === "automatic" || kind === "scheduled" ? await applyRetention(ctx, app, target, req.actorRole, kind) : [];
   ctx.phase("done");
   return { backupId, name, method, pruned };
 }
 
-/** Keeps the newest N automatic backups per method (lib/ops/retention.ts says which are never pruned). */
-export async function applyRetention(ctx: JobContext, app: AppView, target: TargetDb, role: Role | undefined): Promise<string[]> {
+/**
+ * Automatic backups: the newest N per method; scheduled ones: the app's scheduled retention (newest N or GFS).
+ * lib/ops/retention.ts says which are never pruned.
+ */
+export async function applyRetention(ctx: JobContext, app: AppView, target: TargetDb, role: Role | undefined, kind: "automatic" | "scheduled" = "automatic"): Promise<string[]> {
   const rows = await listForRetention(app.id);
-  const prune = new Set(planRetention(rows, app.retention, { triggeredByAdmin: role === "admin" }));
+  const opts = { triggeredByAdmin: role === "admin" };
+  const prune = new Set(
+    kind === "automatic" ? planRetention(rows, app.retention, opts) : planScheduledRetention(rows, app.scheduledRetention ?? DEFAULT_SCHEDULED_RETENTION, opts),
+  );
   const pruned: string[] = [];
   for (const row of rows.filter((r) => prune.has(r.id))) {
     await backupJobSteps.retentionDelete(ctx, { backupId: row.id, name: row.name, method: row.method });

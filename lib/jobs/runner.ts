@@ -1,7 +1,6 @@
 import type { Job } from "@/lib/db/schema";
 import { enqueueJob, failQueuedJob, getJob } from "@/lib/db/queries/jobs";
-import { countLiveWorkers } from "@/lib/db/queries/workers";
-import { env } from "@/lib/env";
+import { anyWorkerAlive } from "@/lib/db/queries/workers";
 import type { OpContext } from "@/lib/ops/context";
 import { OpError } from "@/lib/ops/errors";
 import { ProcessError } from "@/lib/ops/exec";
@@ -85,8 +84,8 @@ export async function startJob(spec: JobSpec): Promise<StartedJob> {
 
 /** The warning callers print when no worker has beaten recently. */
 export async function noWorkerWarning(): Promise<string | undefined> {
-  const live = await countLiveWorkers(env().LIFEBOAT_LEASE_MS).catch(() => 1);
-  return live === 0 ? NO_WORKER_WARNING : undefined;
+  const alive = await anyWorkerAlive().catch(() => true);
+  return alive ? undefined : NO_WORKER_WARNING;
 }
 
 /** Polls the job row until it is final. Never rejects: a metadata outage only delays the answer. */

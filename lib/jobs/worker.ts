@@ -10,6 +10,8 @@ import { tryLockApp, type AppLock } from "./lock";
 import { JOB_QUEUE, startBoss, type JobMessage } from "./queue";
 import { probeAllApps } from "./app-probe";
 import { applyHealthPolicies, applyHealthPolicy } from "./health-policy";
+import { checkOverdueApps } from "./overdue";
+import { scheduleSync } from "./schedules";
 import { runWatchdog } from "./watchdog";
 import { jobBodies } from "./worker-bodies";
 import { runClaimedJob } from "./worker-run";
@@ -44,7 +46,12 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
   const running = new Map<number, { lease?: Lease; done: Promise<void> }>();
   let stopping = false;
 
-  const boss: PgBoss = await startBoss({ max: 3 }, (err) => log(`queue: ${err.message}`));
+  // schedule: true (pg-boss's default) runs its cron monitor here, in every worker; it coordinates itself.
+  const cronSeconds = e.LIFEBOAT_CRON_CHECK_SECONDS;
+  const boss: PgBoss = await startBoss({ max: 3, schedule: true, cronMonitorIntervalSeconds: cronSeconds, cronWorkerIntervalSeconds: cronSeconds }, (err) =>
+    log(`queue: ${err.message}`),
+  );
+  const schedules = scheduleSync(boss, log);
 
   async function take(jobId: number): Promise<void> {
     if (stopping) throw new Error("worker stopping");
@@ -98,6 +105,7 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
     });
   }
 
+  await schedules.sync();
   const beat = setInterval(() => void heartbeatWorker(id).catch(() => {}), timing.renewMs);
   beat.unref();
   let scanning = false;
@@ -106,6 +114,8 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
     scanning = true;
     void runWatchdog(log)
       .then(() => applyHealthPolicies(log))
+      .then(() => schedules.sync())
+      .then(() => checkOverdueApps(log))
       .finally(() => (scanning = false));
   }, e.LIFEBOAT_WATCHDOG_MS);
   scan.unref();
@@ -129,6 +139,7 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
       clearInterval(scan);
       clearInterval(probe);
       await boss.offWork(JOB_QUEUE).catch(() => {});
+      await schedules.stop();
       for (const slot of running.values()) slot.lease?.fence(reason);
       await Promise.all([...running.values()].map((s) => s.done));
       await markWorkerStopped(id).catch(() => {});

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { latestAuditId, listAppStateRows, type AppStateRow } from "@/lib/db/queries/live-state";
+import { anyWorkerAlive } from "@/lib/db/queries/workers";
 import { readCurrentRelease } from "@/lib/ops/releases";
 
 // The version token an open page polls: it changes whenever anything the page shows may have changed —
@@ -19,6 +20,8 @@ export interface LiveState {
   token: string;
   apps: AppState[];
   auditMaxId?: number | null;
+  /** False when no worker has beaten within a lease: the layout's banner (part of the token, so it appears live). */
+  workerAlive: boolean;
 }
 
 async function toAppState(r: AppStateRow): Promise<AppState & { extra: unknown[] }> {
@@ -41,15 +44,15 @@ function tokenOf(parts: unknown): string {
 
 /** One app's state, or null when there is no such app. */
 export async function appLiveState(slug: string): Promise<LiveState | null> {
-  const rows = await listAppStateRows(slug);
+  const [rows, workerAlive] = await Promise.all([listAppStateRows(slug), anyWorkerAlive()]);
   if (rows.length === 0) return null;
   const states = await Promise.all(rows.map(toAppState));
-  return { token: tokenOf(states), apps: states.map(({ extra: _extra, ...s }) => s) };
+  return { token: tokenOf([states, workerAlive]), apps: states.map(({ extra: _extra, ...s }) => s), workerAlive };
 }
 
 /** Every app's state and the newest audit row: the apps list and the audit page. */
 export async function allLiveState(): Promise<LiveState> {
-  const [rows, auditMaxId] = await Promise.all([listAppStateRows(), latestAuditId()]);
+  const [rows, auditMaxId, workerAlive] = await Promise.all([listAppStateRows(), latestAuditId(), anyWorkerAlive()]);
   const states = await Promise.all(rows.map(toAppState));
-  return { token: tokenOf([states, auditMaxId]), apps: states.map(({ extra: _extra, ...s }) => s), auditMaxId };
+  return { token: tokenOf([states, auditMaxId, workerAlive]), apps: states.map(({ extra: _extra, ...s }) => s), auditMaxId, workerAlive };
 }

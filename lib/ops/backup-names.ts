@@ -5,7 +5,7 @@ import { assertDbName, isValidDbName, MAX_IDENTIFIER_BYTES } from "./identifiers
 // Names of backups: dump files in the app's backups directory (the Ansible seed's db_backup_* scheme) and
 // clone databases on the server (the backup script seed's <db>_backup_YYYYMMDD_HHMMSS scheme).
 
-export type DumpKind = "automatic" | "manual" | "named";
+export type DumpKind = "automatic" | "manual" | "named" | "scheduled";
 export type DumpFormat = "custom" | "plain";
 
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -23,8 +23,8 @@ export function validateLabel(label: string): string {
         : /^\d+$/.test(label)
           ? "it must not be only digits (those names belong to automatic backups)"
           : // Case-insensitive: on a case-insensitive filesystem Manual_1 would still collide with manual_1.
-            /^manual_/i.test(label)
-            ? "it must not start with manual_ (those names belong to manual backups)"
+            /^(manual|scheduled)_/i.test(label)
+            ? `it must not start with ${label.split("_")[0]}_ (those names belong to ${label.split("_")[0]!.toLowerCase()} backups)`
             : undefined;
   if (why) {
     throw new OpError("invalid_label", `Invalid backup label ${printable(label)}: ${why}.`);
@@ -42,6 +42,8 @@ export function dumpFileName(kind: DumpKind, format: DumpFormat, opts: { now: Da
       return `db_backup_${unix}.${ext}`;
     case "manual":
       return `db_backup_manual_${unix}.${ext}`;
+    case "scheduled":
+      return `db_backup_scheduled_${unix}.${ext}`;
     case "named":
       if (opts.label === undefined) throw new OpError("invalid_label", "A named backup needs a label (like v2.0.0).");
       return `db_backup_${validateLabel(opts.label)}.${ext}`;

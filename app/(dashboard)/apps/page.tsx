@@ -74,6 +74,11 @@ export default async function AppsPage() {
                     </Td>
                     <Td>
                       <LivenessBadge liveness={liveness.get(a.id)} hasHealthUrl={a.hasHealthUrl} />{" "}
+                      {a.overdueSince && (
+                        <Badge tone="red" title={`No verified backup in ${a.staleAfterHours}h; the overdue alarm went out`}>
+                          overdue
+                        </Badge>
+                      )}{" "}
                       {a.runningJobId ? (
                         <Badge tone={a.runningJobStatus === "lost contact" ? "red" : "blue"}>
                           job #{a.runningJobId} {a.runningJobStatus}

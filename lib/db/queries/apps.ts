@@ -23,6 +23,8 @@ const appColumns = {
   cloneStrategy: apps.cloneStrategy,
   retention: apps.retention,
   staleAfterHours: apps.staleAfterHours,
+  scheduledRetention: apps.scheduledRetention,
+  overdueSince: apps.overdueSince,
   serverVersion: apps.serverVersion,
   serverVersionNum: apps.serverVersionNum,
   canCreateDb: apps.canCreateDb,
@@ -168,6 +170,8 @@ export interface AppListRow {
   dbPort: number;
   dbSizeBytes: number | null;
   staleAfterHours: number;
+  /** Set by the worker's dead-man's switch (lib/jobs/overdue.ts) while no verified backup is recent enough. */
+  overdueSince: Date | null;
   deployRoot: string | null;
   hasHealthUrl: boolean;
   lastBackupAt: Date | null;
@@ -202,6 +206,7 @@ export async function listAppsWithStatus(): Promise<AppListRow[]> {
       dbPort: apps.dbPort,
       dbSizeBytes: apps.dbSizeBytes,
       staleAfterHours: apps.staleAfterHours,
+      overdueSince: apps.overdueSince,
       deployRoot: apps.deployRoot,
       hasHealthUrl: sql<boolean>`${apps.healthUrl} is not null`,
       lastBackupAt: last.at,

@@ -129,6 +129,9 @@ export default async function AppPage({ params, searchParams }: Props) {
 
       {stale && (
         <p role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
+          {app.overdueSince && (
+            <strong data-testid="overdue">Overdue since <RelativeTime at={app.overdueSince} />: the alarm (backup.overdue) went out. </strong>
+          )}
           {lastOk ? `The last good backup is ${formatAge(lastOk.createdAt)} old (older than ${app.staleAfterHours}h).` : "This app has no good backup yet."}{" "}
           {caps.backup.ok ? "Take one now before the next release." : "Ask an operator to take one."}
         </p>

@@ -4,6 +4,8 @@ import { appCrumbs, PageHeader } from "@/components/ui/page-header";
 import { AppForm } from "@/components/apps/app-form";
 import { requireUser } from "@/lib/auth/session";
 import { getAppBySlug } from "@/lib/db/queries/apps";
+import { listSchedules } from "@/lib/db/queries/schedules";
+import { SchedulesSection } from "@/components/schedules/schedules-section";
 
 export const dynamic = "force-dynamic";
 
@@ -16,6 +18,7 @@ export default async function AppSettingsPage({ params }: { params: Promise<{ ap
   const { app: slug } = await params;
   const app = await getAppBySlug(slug);
   if (!app) notFound();
+  const schedules = await listSchedules(app.id);
   return (
     <div className="max-w-4xl space-y-4">
       <PageHeader
@@ -50,6 +53,14 @@ export default async function AppSettingsPage({ params }: { params: Promise<{ ap
           healthPolicy: app.healthPolicy,
           pgbouncerUrl: app.pgbouncerHost ? `postgres://${app.pgbouncerUser}@${app.pgbouncerHost}:${app.pgbouncerPort}/${app.pgbouncerDb ?? app.dbName}` : "",
         }}
+      />
+      <SchedulesSection
+        app={app.slug}
+        defaultMethod={app.defaultMethod}
+        schedules={schedules}
+        retention={app.scheduledRetention}
+        staleAfterHours={app.staleAfterHours}
+        overdueSince={app.overdueSince}
       />
     </div>
   );
