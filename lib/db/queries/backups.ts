@@ -35,6 +35,10 @@ export const backupColumns = {
   jobId: backups.jobId,
   stats: backups.stats,
   restoreBlockers: backups.restoreBlockers,
+  adoptedAt: backups.adoptedAt,
+  adoptedBy: backups.adoptedBy,
+  drilledAt: backups.drilledAt,
+  drillOk: backups.drillOk,
 };
 
 export async function listBackups(appId: number): Promise<BackupView[]> {
