@@ -25,6 +25,8 @@ const schema = z.object({
   LIFEBOAT_APP_PROBE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(15_000)),
   LIFEBOAT_WORKER_NAME: opt(z.string().max(100)),
   LIFEBOAT_WORKER_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(32).default(4)),
+  // Dump files found on disk larger than this are not adopted (lib/ops/found-dumps.ts); default 256 GiB.
+  LIFEBOAT_ADOPT_MAX_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(256 * 1024 ** 3)),
   /** Tests only: the first enqueue in a process also starts a worker inside it (the suites that call start*). */
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(["development", "production", "test"]).default("development")),
 });

@@ -3,6 +3,7 @@ import type { Job } from "@/lib/db/schema";
 import "./backup-recovery";
 import "./rollback-recovery";
 import { runDeleteJob, runVerifyJob } from "./backup-admin";
+import { runAdoptJob } from "./adopt-job";
 import { withAppDownCheck } from "./app-down-check";
 import { runBackupJob } from "./backup-job";
 import { runChangeJob } from "./rollback-run";
@@ -17,4 +18,5 @@ export const jobBodies: Partial<Record<Job["type"], JobBody>> = {
   rollback: runChangeJob,
   switch_release: runChangeJob,
   undo: runChangeJob,
+  adopt: runAdoptJob,
 };
