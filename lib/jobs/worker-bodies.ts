@@ -6,6 +6,7 @@ import { runDeleteJob, runVerifyJob } from "./backup-admin";
 import { runAdoptJob } from "./adopt-job";
 import { withAppDownCheck } from "./app-down-check";
 import { runBackupJob } from "./backup-job";
+import { runDrillJob } from "./drill-job";
 import { runChangeJob } from "./rollback-run";
 import type { JobBody } from "./runner";
 
@@ -19,4 +20,5 @@ export const jobBodies: Partial<Record<Job["type"], JobBody>> = {
   switch_release: runChangeJob,
   undo: runChangeJob,
   adopt: runAdoptJob,
+  drill: runDrillJob,
 };

@@ -10,6 +10,7 @@ import { tryLockApp, type AppLock } from "./lock";
 import { JOB_QUEUE, startBoss, type JobMessage } from "./queue";
 import { probeAllApps } from "./app-probe";
 import { applyHealthPolicies, applyHealthPolicy } from "./health-policy";
+import { startDueDrills } from "./drill-job";
 import { runWatchdog } from "./watchdog";
 import { jobBodies } from "./worker-bodies";
 import { runClaimedJob } from "./worker-run";
@@ -106,6 +107,7 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
     scanning = true;
     void runWatchdog(log)
       .then(() => applyHealthPolicies(log))
+      .then(() => startDueDrills(log))
       .finally(() => (scanning = false));
   }, e.LIFEBOAT_WATCHDOG_MS);
   scan.unref();
