@@ -2,9 +2,11 @@ import type { AppView } from "@/lib/db/queries/apps";
 import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
 import { getBackup } from "@/lib/db/queries/backups";
 import { recordAdoption, recordAdoptionRefused } from "@/lib/db/queries/found-dumps";
+import { getRunningJob } from "@/lib/db/queries/jobs";
 import { env } from "@/lib/env";
 import { OpError } from "@/lib/ops/errors";
 import { inspectFoundDump } from "@/lib/ops/found-dumps";
+import { markReleasesComplete } from "@/lib/ops/release-markers";
 import { probeServer } from "@/lib/ops/server-info";
 import { startJob, type JobBody } from "./runner";
 
@@ -52,3 +54,16 @@ export const runAdoptJob: JobBody = async (ctx, job) => {
     throw e;
   }
 };
+
+/**
+ * "Mark existing releases complete" for seed 000's releases/ + current: writes Lifeboat's completion marker
+ * into every release that lacks it (lib/ops/release-markers.ts). Refused while a job runs on the app (a
+ * deploy or switch in flight); the caller's audit entry names who vouched for them.
+ */
+export async function markExistingReleasesComplete(app: AppView, actor: string): Promise<{ marked: string[] }> {
+  if (!app.deployRoot) throw new OpError("no_deploy_root", `${app.slug} has no deploy root; set it on the settings page first.`);
+  const running = await getRunningJob(app.id);
+  if (running) throw new OpError("busy", `${app.slug} is running job #${running.id} (${running.type}); try again when it has ended.`);
+  const marked = await markReleasesComplete(app.deployRoot, `marked complete by ${actor} at ${new Date().toISOString()} (existing release, adopted by Lifeboat)`);
+  return { marked };
+}

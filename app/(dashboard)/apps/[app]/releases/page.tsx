@@ -1,3 +1,4 @@
+import { MarkReleasesComplete } from "@/components/releases/mark-complete";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -110,6 +111,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
           )}
         </Alert>
       )}
+      <MarkReleasesComplete app={app.slug} canOperate={canOperate} unmarked={releases.filter((r) => !r.complete && r.invalid === null).map((r) => r.name)} />
       {link.state === "not_symlink" && (
         <Alert tone="warn" title="current is not a symlink">
           {app.deployRoot}/current is a real directory or file. Lifeboat only switches a current symlink: move it into releases/ and link it.
