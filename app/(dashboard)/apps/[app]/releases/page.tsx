@@ -1,4 +1,3 @@
-import { MarkReleasesComplete } from "@/components/releases/mark-complete";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -14,6 +13,7 @@ import { OpError } from "@/lib/ops/errors";
 import { listReleases, readCurrentLink, type CurrentLink } from "@/lib/ops/releases";
 import { defaultRollbackTarget } from "@/lib/ops/rollback-plan";
 import { RepairCurrent } from "@/components/releases/repair-current";
+import { MarkReleasesComplete } from "@/components/releases/mark-complete";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
