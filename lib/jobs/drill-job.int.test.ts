@@ -88,6 +88,8 @@ describe("restore drills", () => {
     // The rollback dialog's prediction reads this drill for a backup of about this size.
     expect((await mods.drills.lastDrillOfSimilarSize(shop.appId, b.sizeBytes! * 2))?.restoreMs).toBe(evidence.restoreMs);
     expect(await mods.drills.lastDrillOfSimilarSize(shop.appId, b.sizeBytes! * 100)).toBeNull();
+    const preview = await mods.jobs.previewRollback({ kind: "restore", app: await app(), backupId: b.id });
+    expect(preview.restoreEstimate?.restoreMs).toBe(evidence.restoreMs);
   });
 
   it("drills the newest verified backup when none is named (a schedule's drill)", async () => {
