@@ -131,12 +131,17 @@ describe("restore drills", () => {
 
   it("a smoke query that writes, or tries to leave its read-only transaction, fails the drill; the scratch is dropped", async () => {
     const b = await backup();
-    for (const q of ["DELETE FROM orders", "COMMIT; DELETE FROM orders"]) {
+    const cases: [string, RegExp][] = [
+      ["WITH d AS (DELETE FROM orders RETURNING 1) SELECT count(*) FROM d", /smoke query failed: .*read-only transaction/],
+      ["SELECT 1; DELETE FROM orders", /smoke query failed: .*multiple commands/],
+      ["COMMIT", /smoke query was not run/],
+    ];
+    for (const [q, why] of cases) {
       await mods.drills.setDrillSettings(shop.appId, { smokeQuery: q, drillAfterBackup: false });
       const { outcome, evidence } = await drill(b.id);
       expect(outcome.status, q).toBe("failed");
       expect(outcome.error?.code, q).toBe("smoke_failed");
-      expect(evidence.smoke, q).toMatch(/smoke query failed/);
+      expect(evidence.smoke, q).toMatch(why);
     }
     expect(await scratchDbs()).toEqual([]);
     await mods.drills.setDrillSettings(shop.appId, { smokeQuery: null, drillAfterBackup: false });
@@ -149,6 +154,11 @@ describe("restore drills", () => {
     const t = target(`${shop.db}_smoke`);
     await expect(mods.ops.runSmokeQuery(t, t.database, "SELECT pg_sleep(30)", 300)).rejects.toMatchObject({ code: "smoke_failed", message: expect.stringMatching(/statement timeout/) });
     await expect(mods.ops.runSmokeQuery(t, t.database, "SELECT count(*) > 0 FROM orders", 5000)).resolves.toMatch(/^ok/);
+    await expect(mods.ops.runSmokeQuery(t, t.database, "/* x */ (SELECT true)", 5000)).resolves.toMatch(/^ok/);
+    // READ ONLY does not stop COPY … TO PROGRAM (a shell command on the database server): refused before it is sent.
+    for (const q of ["COPY (SELECT 1) TO PROGRAM 'true'", "-- hi\nDO $$ BEGIN END $$", "CALL p()"]) {
+      await expect(mods.ops.runSmokeQuery(t, t.database, q, 5000), q).rejects.toMatchObject({ code: "smoke_failed", message: expect.stringMatching(/was not run: it must be one SELECT/) });
+    }
     const drop = adminSql();
     await drop`DROP DATABASE ${drop(t.database)}`;
     await drop.end();

@@ -145,6 +145,8 @@ async function buildScratch(input: DrillInput): Promise<void> {
  * when the first column of the first row is false (so `SELECT count(*) > 0 FROM orders` can say no).
  */
 export async function runSmokeQuery(target: TargetDb, db: string, query: string, timeoutMs: number): Promise<string> {
+  const problem = smokeQueryProblem(query);
+  if (problem) throw new OpError("smoke_failed", `The smoke query was not run: ${problem}.`);
   const sql = connectTarget(target, db);
   try {
     const conn = await sql.reserve();
@@ -169,6 +171,16 @@ export async function runSmokeQuery(target: TargetDb, db: string, query: string,
   } finally {
     await sql.end({ timeout: 5 }).catch(() => {});
   }
+}
+
+/**
+ * A smoke query must be a query: SELECT, WITH … SELECT, VALUES or TABLE. READ ONLY stops writes to tables,
+ * but not `COPY … TO PROGRAM` (checked here on 15: the shell command runs on the database server when the
+ * role is a superuser or has pg_execute_server_program), nor CALL or DO of a function with side effects.
+ */
+export function smokeQueryProblem(query: string): string | null {
+  const head = query.replace(/^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/|\()*/, "").match(/^[A-Za-z]+/)?.[0]?.toUpperCase();
+  return head && ["SELECT", "WITH", "VALUES", "TABLE"].includes(head) ? null : "it must be one SELECT (or WITH … SELECT, VALUES, TABLE)";
 }
 
 /** Recovery of a drill whose process died: the scratch database it journaled is dropped when provably one. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { smokeQueryProblem } from "@/lib/ops/drill";
 import { slugSchema } from "./apps";
 
 const checkbox = z.preprocess((v) => v === true || v === "on" || v === "true" || v === "1", z.boolean());
@@ -8,7 +9,13 @@ export const drillSettingsSchema = z.object({
   app: slugSchema,
   smokeQuery: z.preprocess(
     (v) => (typeof v === "string" && v.trim() === "" ? null : v),
-    z.string().trim().max(2000, "at most 2000 characters").nullable().default(null),
+    z
+      .string()
+      .trim()
+      .max(2000, "at most 2000 characters")
+      .refine((q) => !smokeQueryProblem(q), { message: "one SELECT (or WITH … SELECT, VALUES, TABLE): the smoke query only reads" })
+      .nullable()
+      .default(null),
   ),
   drillAfterBackup: checkbox.default(false),
 });
