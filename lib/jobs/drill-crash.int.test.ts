@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminSql, useMetaDb } from "@/test/helpers";
+import { useMetaDb } from "@/test/helpers";
 import { setupSeedDumpApp, type SeedDumpApp } from "@/test/fixtures/seed-dump-app";
 import { spawnWorker, waitFor, type WorkerProc } from "@/test/fixtures/workers";
 
@@ -18,14 +18,6 @@ let mods: {
   client: typeof import("@/lib/db/client");
 };
 
-async function scratchDbs(): Promise<string[]> {
-  const sql = adminSql();
-  try {
-    return (await sql<{ datname: string }[]>`SELECT datname FROM pg_database WHERE datname LIKE ${`${shop.db}_staging_%`}`).map((r) => r.datname);
-  } finally {
-    await sql.end();
-  }
-}
 
 beforeAll(async () => {
   await useMetaDb();
@@ -55,12 +47,12 @@ describe("a drill whose worker is killed", () => {
     const { jobId } = await mods.drill.startDrill(app, b.id, "t");
     expect((await crashing.exited).signal).toBe("SIGKILL");
     // The worker died with its restored scratch copy on the server.
-    expect(await scratchDbs()).toHaveLength(1);
+    expect((await shop.otherDbs()).filter((n) => n.includes("_staging_"))).toHaveLength(1);
     workers.push(await spawnWorker("drill-rescue"));
     await waitFor(async () => (await mods.jobQueries.getJob(jobId))?.status === "interrupted", 60_000, async () => `job: ${JSON.stringify(await mods.jobQueries.getJob(jobId))}`);
     const job = (await mods.jobQueries.getJob(jobId))!;
     expect(job.error).toMatch(/dropped the staging database .* \(the scratch copy of a drill that died\)/);
-    expect(await scratchDbs()).toEqual([]);
+    expect((await shop.otherDbs()).filter((n) => n.includes("_staging_"))).toEqual([]);
     expect((await mods.backups.getBackup(shop.appId, b.id))?.drilledAt).toBeNull();
   });
 });

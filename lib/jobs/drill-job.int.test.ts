@@ -33,15 +33,6 @@ async function drill(backupId?: number) {
   return { outcome, evidence: drills.find((d) => d.jobId === jobId)! };
 }
 
-/** Databases on the server besides the live one that a drill could have left. */
-async function scratchDbs(): Promise<string[]> {
-  const sql = adminSql();
-  try {
-    return (await sql<{ datname: string }[]>`SELECT datname FROM pg_database WHERE datname LIKE ${`${shop.db}%`} AND datname <> ${shop.db}`).map((r) => r.datname);
-  } finally {
-    await sql.end();
-  }
-}
 
 async function events(kind: string) {
   const { eq } = await import("drizzle-orm");
@@ -83,13 +74,27 @@ describe("restore drills", () => {
     expect(after.drillOk).toBe(true);
     expect(after.drilledAt).not.toBeNull();
     expect((await events("drill.ok")).some((e) => e.jobId === outcome.jobId)).toBe(true);
-    expect(await scratchDbs()).toEqual([]);
+    expect(await shop.otherDbs()).toEqual([]);
     expect(await shop.counts()).toEqual(live);
     // The rollback dialog's prediction reads this drill for a backup of about this size.
     expect((await mods.drills.lastDrillOfSimilarSize(shop.appId, b.sizeBytes! * 2))?.restoreMs).toBe(evidence.restoreMs);
     expect(await mods.drills.lastDrillOfSimilarSize(shop.appId, b.sizeBytes! * 100)).toBeNull();
     const preview = await mods.jobs.previewRollback({ kind: "restore", app: await app(), backupId: b.id });
     expect(preview.restoreEstimate?.restoreMs).toBe(evidence.restoreMs);
+  });
+
+  it("drills a clone backup by copying it; the clone itself stays", async () => {
+    const { jobId, done } = await mods.jobs.startBackup({ app: await app(), method: "clone", actor: "t" });
+    expect((await done).status).toBe("ok");
+    const clone = (await mods.backups.getBackupByJob(jobId))!;
+    const { outcome, evidence } = await drill(clone.id);
+    expect(outcome.status, outcome.error?.message).toBe("ok");
+    expect(evidence.tables).toBeGreaterThanOrEqual(5);
+    expect(await shop.otherDbs()).toEqual([clone.name]);
+    const sql = adminSql();
+    await sql`DROP DATABASE ${sql(clone.name)}`;
+    await sql.end();
+    await mods.client.getDb().$client`UPDATE backups SET deleted_at = now() WHERE id = ${clone.id}`;
   });
 
   it("drills the newest verified backup when none is named (a schedule's drill)", async () => {
@@ -111,7 +116,7 @@ describe("restore drills", () => {
     expect(evidence.differences.join("\n")).toMatch(/rows public\.orders: backup \d+, restored \d+/);
     expect((await mods.backups.getBackup(shop.appId, b.id))?.drillOk).toBe(false);
     expect((await events("drill.failed")).some((e) => e.jobId === outcome.jobId)).toBe(true);
-    expect(await scratchDbs()).toEqual([]);
+    expect(await shop.otherDbs()).toEqual([]);
   });
 
   it("fails a corrupted file whose checksum was re-recorded (pg_restore cannot read it), and drops the scratch", async () => {
@@ -126,7 +131,7 @@ describe("restore drills", () => {
     expect(outcome.status).toBe("failed");
     expect(evidence.ok).toBe(false);
     expect(evidence.error).toMatch(/pg_restore failed/);
-    expect(await scratchDbs()).toEqual([]);
+    expect(await shop.otherDbs()).toEqual([]);
   });
 
   it("a smoke query that writes, or tries to leave its read-only transaction, fails the drill; the scratch is dropped", async () => {
@@ -143,7 +148,7 @@ describe("restore drills", () => {
       expect(outcome.error?.code, q).toBe("smoke_failed");
       expect(evidence.smoke, q).toMatch(why);
     }
-    expect(await scratchDbs()).toEqual([]);
+    expect(await shop.otherDbs()).toEqual([]);
     await mods.drills.setDrillSettings(shop.appId, { smokeQuery: null, drillAfterBackup: false });
   });
 
@@ -182,6 +187,6 @@ describe("restore drills", () => {
     await sql.end();
     const decisions = await mods.ops.reconcileDrill([{ step: "drill:scratch", detail: { scratch } }], { target: target(shop.db), recordedBackups: new Set(), waitMs: 1000 });
     expect(decisions.join("; ")).toMatch(/dropped the staging database/);
-    expect(await scratchDbs()).toEqual([]);
+    expect(await shop.otherDbs()).toEqual([]);
   });
 });

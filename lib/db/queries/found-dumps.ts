@@ -2,41 +2,13 @@ import "server-only";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { backups } from "@/lib/db/schema";
-import { live } from "./backups";
+import { insertFoundRows, live } from "./backups";
 
 // Dump files found in an app's backups directory that Lifeboat did not write (lib/ops/found-dumps.ts).
 
 /** Files with no live row of this app become "found on disk" rows: unverified, no sha256, not restorable. */
 export async function syncFoundDumps(appId: number, files: { name: string; sizeBytes: number; takenAt: Date; label: string | null }[]): Promise<number> {
-  if (files.length === 0) return 0;
-  const known = await getDb()
-    .select({ name: backups.name })
-    .from(backups)
-    .where(and(live(appId), eq(backups.method, "dump"), inArray(backups.name, files.map((f) => f.name))));
-  const names = new Set(known.map((k) => k.name));
-  const fresh = files.filter((f) => !names.has(f.name));
-  if (fresh.length === 0) return 0;
-  const now = new Date();
-  await getDb()
-    .insert(backups)
-    .values(
-      fresh.map((f) => ({
-        appId,
-        name: f.name,
-        method: "dump" as const,
-        kind: "found" as const,
-        status: "ok" as const,
-        label: f.label,
-        sizeBytes: f.sizeBytes,
-        sizeAt: now,
-        createdAt: f.takenAt,
-        createdBy: "found on disk",
-        release: null,
-        jobId: null,
-      })),
-    )
-    .onConflictDoNothing();
-  return fresh.length;
+  return insertFoundRows(appId, "dump", files, "found on disk");
 }
 
 /** Found dumps never adopted whose file is gone are marked deleted (removed outside Lifeboat). */
