@@ -29,7 +29,7 @@ export function DrillSettingsForm(props: { app: string; smokeQuery: string | nul
           placeholder="SELECT count(*) > 0 FROM orders"
         />
         <span className="block text-xs text-slate-500">
-          One statement, run in a read-only transaction with a 30 s statement timeout. The drill fails on an error, on no rows, or when the first value is false.
+          One SELECT (or WITH … SELECT, VALUES, TABLE), run as the app's role in a read-only transaction with a 30 s statement timeout. The drill fails on an error, on no rows, or when the first value is false.
         </span>
       </label>
       <label className="flex items-center gap-2 text-sm">

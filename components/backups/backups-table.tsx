@@ -67,7 +67,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
                   </span>
                 )}
               </div>
-              {b.status === "ok" && (
+              {b.status === "ok" && (b.method === "clone" || b.sha256) && (
                 <Link href={`/apps/${app.slug}/backups/${b.id}`} className="mt-1 block text-xs text-sky-700 hover:underline">
                   Manual restore command →
                 </Link>

@@ -23,7 +23,7 @@ export function MarkReleasesComplete(props: { app: string; unmarked: string[]; c
     <Alert tone="warn" title={`${props.unmarked.length} release${props.unmarked.length === 1 ? "" : "s"} without Lifeboat's completion marker`} data-testid="mark-complete">
       <p>
         {props.unmarked.slice(0, 8).join(", ")}
-        {props.unmarked.length > 8 ? ", …" : ""} have no <code className="font-mono">.lifeboat-release-complete</code> file. Lifeboat only switches to a
+        {props.unmarked.length > 8 ? ", …" : ""} {props.unmarked.length === 1 ? "has" : "have"} no <code className="font-mono">.lifeboat-release-complete</code> file. Lifeboat only switches to a
         release whose deploy wrote that file as its last step, so a deploy that died half-way never becomes current. Releases made before Lifeboat (by the
         Ansible playbook) never wrote it. If no deploy is running now and these releases all ran before, mark them complete once; from then on, let your
         deploy write the file (<code className="font-mono">touch releases/$NAME/.lifeboat-release-complete</code>).
