@@ -28,6 +28,8 @@ const schema = z.object({
   // pg-boss fires a schedule at most once a minute whatever this is). Tests use 1.
   LIFEBOAT_CRON_CHECK_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(45).default(30)),
   LIFEBOAT_WORKER_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(32).default(4)),
+  // Dump files found on disk larger than this are not adopted (lib/ops/found-dumps.ts); default 256 GiB.
+  LIFEBOAT_ADOPT_MAX_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(256 * 1024 ** 3)),
   /** Tests only: the first enqueue in a process also starts a worker inside it (the suites that call start*). */
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(["development", "production", "test"]).default("development")),
 });

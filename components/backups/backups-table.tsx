@@ -4,6 +4,7 @@ import { whyNot, type Capabilities } from "@/lib/auth/capabilities";
 import { formatAge, formatBytes, formatDateTime, formatDuration } from "@/lib/format";
 import { RollbackDialog } from "@/components/rollback/rollback-dialog";
 import Link from "next/link";
+import { BackupDrillActions } from "./backup-drill-actions";
 import { BackupRowActions, type UndoNeeds } from "./backup-row-actions";
 import { RestoreBlockers } from "./restore-blockers";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
@@ -14,7 +15,7 @@ const KIND_LABEL: Record<BackupView["kind"], string> = {
   automatic: "automatic",
   manual: "manual",
   named: "named",
-  found: "found on server",
+  found: "found",
   pre_rollback: "pre-rollback",
   scheduled: "scheduled",
 };
@@ -67,7 +68,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
                   </span>
                 )}
               </div>
-              {b.status === "ok" && (
+              {b.status === "ok" && (b.method === "clone" || b.sha256) && (
                 <Link href={`/apps/${app.slug}/backups/${b.id}`} className="mt-1 block text-xs text-sky-700 hover:underline">
                   Manual restore command →
                 </Link>
@@ -76,7 +77,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
             </Td>
             <Td className="space-y-1">
               {caps.restore.ok || caps.rollback.ok
-                ? b.status === "ok" && !b.restoreBlockers?.length && (
+                ? b.status === "ok" && !b.restoreBlockers?.length && (b.method === "clone" || b.sha256) && (
                     <RollbackDialog app={app.slug} mode="restore" label="Restore database…" tone="neutral" size="sm" backupId={b.id} disabledReason={whyNot(caps.restore)} />
                   )
                 : null}
@@ -89,12 +90,21 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
                   adminPinned={b.pinned && b.pinnedRole === "admin"}
                   canOperate={caps.pin.ok}
                   canDelete={caps.deleteBackup.ok}
-                  verifiable={b.status === "ok"}
+                  verifiable={b.status === "ok" && !(b.kind === "found" && b.method === "dump" && !b.adoptedAt)}
                   undoNeeds={props.undoNeeds?.backupId === b.id ? props.undoNeeds : undefined}
                 />
               )}
+              {caps.verify.ok && (
+                <BackupDrillActions
+                  app={app.slug}
+                  backupId={b.id}
+                  adoptable={b.kind === "found" && b.method === "dump" && !b.adoptedAt}
+                  drillable={b.status === "ok" && (b.method === "clone" || !!b.sha256)}
+                  downloadHref={caps.deleteBackup.ok && b.method === "dump" && b.sha256 && b.status === "ok" ? `/api/apps/${app.slug}/backups/${b.id}/download` : undefined}
+                />
+              )}
             </Td>
-            <Td className="text-slate-700">{KIND_LABEL[b.kind]}</Td>
+            <Td className="text-slate-700">{b.kind === "found" ? (b.method === "dump" ? "found on disk" : "found on server") : KIND_LABEL[b.kind]}</Td>
             <Td align="right" className="tabular-nums">{formatBytes(b.sizeBytes)}</Td>
             <Td className="text-slate-700">
               <div title={formatDateTime(b.createdAt)}><RelativeTime at={b.createdAt} /></div>
@@ -103,6 +113,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
             <Td align="right" className="tabular-nums text-slate-700">{formatDuration(b.durationMs)}</Td>
             <Td>
               <Badge tone={STATUS_TONE[b.status]}>{b.status}</Badge>
+              <DrillMark b={b} />
               <RestoreBlockers blockers={b.restoreBlockers} />
             </Td>
             <Td className="text-xs text-slate-600">
@@ -117,5 +128,19 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
         ))}
       </TBody>
     </Table>
+  );
+}
+
+/** "found on disk — not adopted", or the last drill: "restore-tested <date>" / "drill failed <date>". */
+function DrillMark({ b }: { b: BackupView }) {
+  if (b.kind === "found" && b.method === "dump" && !b.adoptedAt) {
+    return <div className="mt-1 text-xs text-amber-800" data-testid="found-unadopted">not made by Lifeboat · unverified · not restorable until adopted</div>;
+  }
+  if (!b.drilledAt) return null;
+  return (
+    <div className="mt-1" title={formatDateTime(b.drilledAt)} data-testid="drill-mark">
+      <Badge tone={b.drillOk ? "green" : "red"}>{b.drillOk ? "restore-tested" : "drill failed"}</Badge>
+      <span className="ml-1 text-xs text-slate-500">{formatAge(b.drilledAt)} ago</span>
+    </div>
   );
 }

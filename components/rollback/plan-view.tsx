@@ -1,5 +1,5 @@
 import type { ActionResult } from "@/lib/actions/result";
-import { formatBytes } from "@/lib/format";
+import { formatBytes, formatDuration } from "@/lib/format";
 import type { RollbackPreview } from "@/lib/jobs/rollback-job";
 import { CommandBlock } from "@/components/ui/copy-button";
 
@@ -23,6 +23,12 @@ export function PlanView({ preview, updating, extraWarning }: { preview: ActionR
               <p>{plan.dataLoss.text}</p>
               {preview?.status === "ok" && preview.data.backup?.sizeBytes ? <p className="text-xs">Backup size {formatBytes(preview.data.backup.sizeBytes)}.</p> : null}
             </div>
+          )}
+          {preview?.status === "ok" && preview.data.restoreEstimate && (
+            <p className="text-slate-700" data-testid="restore-estimate">
+              Restoring should take about {formatDuration(preview.data.restoreEstimate.restoreMs)}: the last restore drill of a backup of similar size
+              {preview.data.restoreEstimate.backupBytes ? ` (${formatBytes(preview.data.restoreEstimate.backupBytes)})` : ""} took that long.
+            </p>
           )}
           {extraWarning && <p className="rounded-md border border-red-300 bg-red-50 p-2 font-medium text-red-900">{extraWarning}</p>}
           {plan.warnings.map((w, i) => (

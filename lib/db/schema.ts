@@ -173,6 +173,9 @@ export const apps = pgTable("apps", {
   pgbouncerPasswordEnc: text(),
   /** The database's name in PgBouncer's [databases] section. */
   pgbouncerDb: text(),
+  // Issue 9 (drills): a read-only query a drill runs against the restored copy; drill every automatic backup.
+  smokeQuery: text(),
+  drillAfterBackup: boolean().notNull().default(false),
   createdAt: tstz().notNull().defaultNow(),
   updatedAt: tstz().notNull().defaultNow(),
 });
@@ -279,6 +282,12 @@ export const backups = pgTable(
      */
     restoreBlockers: jsonb().$type<{ kind: "extension"; name: string; version: string; reason: string; fix: string }[]>(),
     deletedAt: tstz(),
+    // Issue 9 (adoption, drills). A "found" dump becomes restorable once adopted: read in full, scanned,
+    // its sha256 recorded (adoptedAt) — never before. The last restore drill's outcome, for lists.
+    adoptedAt: tstz(),
+    adoptedBy: text(),
+    drilledAt: tstz(),
+    drillOk: boolean(),
   },
   (t) => [
     index().on(t.appId, t.createdAt),

@@ -6,6 +6,7 @@ import { getRunningJob, listJournal, listRunningJobs, markJournalReconciled, upd
 import type { JournalEntry } from "@/lib/ops/journal";
 import { reconcileLeftoverStaging } from "@/lib/ops/rollback-reconcile";
 import { recoverBackup } from "./backup-recovery";
+import { recoverDrill } from "./drill-job";
 import { takeOverIfDead } from "./liveness";
 import { tryLockApp } from "./lock";
 import { recoverRelease } from "./release-recovery";
@@ -25,6 +26,7 @@ const handlers: Partial<Record<Job["type"], RecoveryHandler>> = {
   switch_release: recoverChange,
   undo: recoverChange,
   release: recoverRelease,
+  drill: recoverDrill,
 };
 
 export interface RecoveryReport {

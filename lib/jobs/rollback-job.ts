@@ -1,5 +1,6 @@
 import { getAppTarget } from "@/lib/db/queries/apps";
 import { lastSwapAt, type BackupView } from "@/lib/db/queries/backups";
+import { lastDrillOfSimilarSize } from "@/lib/db/queries/drills";
 import type { FidelityPlan } from "@/lib/ops/restore-fidelity";
 import { planRollback, type RollbackPlan } from "@/lib/ops/rollback-plan";
 import { readLiveStats } from "@/lib/ops/rollback-server";
@@ -38,6 +39,8 @@ export interface RollbackPreview {
   expect: Required<Expectation>;
   /** The target release is marked bad: starting needs confirmBad. */
   targetMarkedBad: { by: string; note: string | null } | null;
+  /** From the last good restore drill of a backup of similar size: how long restoring took then. */
+  restoreEstimate?: { restoreMs: number; backupBytes: number | null; at: Date } | null;
 }
 
 /** What a confirmation carries besides the request: what its plan showed, and the bad-release confirmation. */
@@ -120,6 +123,12 @@ export async function previewRollback(req: PreviewRequest): Promise<RollbackPrev
     targetMarkedBad: bad,
     currentRelease: r.current,
     targetRelease: r.release,
+    restoreEstimate: b ? await restoreEstimate(r.app.id, b.sizeBytes) : null,
     backup: b ? { id: b.id, name: b.name, method: b.method, kind: b.kind, createdAt: b.createdAt, release: b.release, forRelease: b.forRelease, sizeBytes: b.sizeBytes } : null,
   };
+}
+
+async function restoreEstimate(appId: number, bytes: number | null): Promise<RollbackPreview["restoreEstimate"]> {
+  const d = await lastDrillOfSimilarSize(appId, bytes).catch(() => null);
+  return d?.restoreMs != null ? { restoreMs: d.restoreMs, backupBytes: d.backupBytes, at: d.at } : null;
 }

@@ -3,9 +3,11 @@ import type { Job } from "@/lib/db/schema";
 import "./backup-recovery";
 import "./rollback-recovery";
 import { runDeleteJob, runVerifyJob } from "./backup-admin";
+import { runAdoptJob } from "./adopt-job";
 import { withAppDownCheck } from "./app-down-check";
 import { runBackupJob } from "./backup-job";
 import { runReleaseJob } from "./release-job";
+import { runDrillJob } from "./drill-job";
 import { runChangeJob } from "./rollback-run";
 import type { JobBody } from "./runner";
 
@@ -19,4 +21,6 @@ export const jobBodies: Partial<Record<Job["type"], JobBody>> = {
   switch_release: runChangeJob,
   undo: runChangeJob,
   release: runReleaseJob,
+  adopt: runAdoptJob,
+  drill: runDrillJob,
 };

@@ -12,6 +12,7 @@ import { probeAllApps } from "./app-probe";
 import { applyHealthPolicies, applyHealthPolicy } from "./health-policy";
 import { checkOverdueApps } from "./overdue";
 import { scheduleSync } from "./schedules";
+import { startDueDrills } from "./drill-job";
 import { runWatchdog } from "./watchdog";
 import { jobBodies } from "./worker-bodies";
 import { runClaimedJob } from "./worker-run";
@@ -116,6 +117,7 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
       .then(() => applyHealthPolicies(log))
       .then(() => schedules.sync())
       .then(() => checkOverdueApps(log))
+      .then(() => startDueDrills(log))
       .finally(() => (scanning = false));
   }, e.LIFEBOAT_WATCHDOG_MS);
   scan.unref();

@@ -43,6 +43,8 @@ const appColumns = {
   pgbouncerPort: apps.pgbouncerPort,
   pgbouncerUser: apps.pgbouncerUser,
   pgbouncerDb: apps.pgbouncerDb,
+  smokeQuery: apps.smokeQuery,
+  drillAfterBackup: apps.drillAfterBackup,
   createdAt: apps.createdAt,
   updatedAt: apps.updatedAt,
 };

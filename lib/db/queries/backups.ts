@@ -35,6 +35,10 @@ export const backupColumns = {
   jobId: backups.jobId,
   stats: backups.stats,
   restoreBlockers: backups.restoreBlockers,
+  adoptedAt: backups.adoptedAt,
+  adoptedBy: backups.adoptedBy,
+  drilledAt: backups.drilledAt,
+  drillOk: backups.drillOk,
 };
 
 export async function listBackups(appId: number): Promise<BackupView[]> {
@@ -162,11 +166,24 @@ export async function listForRetention(appId: number) {
 
 /** Clone databases found on the server that Lifeboat has no row for become "found on server" rows. */
 export async function syncFoundClones(appId: number, found: { name: string; sizeBytes: number }[]): Promise<number> {
+  return insertFoundRows(appId, "clone", found.map((f) => ({ ...f, takenAt: cloneTimestamp(f.name) ?? null, label: null })), "found on server");
+}
+
+/**
+ * Rows of kind "found" for backups Lifeboat did not make (clones on the server, dump files on disk), for the
+ * names that have no live row of this app and method yet. Returns how many were new.
+ */
+export async function insertFoundRows(
+  appId: number,
+  method: "dump" | "clone",
+  found: { name: string; sizeBytes: number; takenAt: Date | null; label: string | null }[],
+  createdBy: string,
+): Promise<number> {
   if (found.length === 0) return 0;
   const known = await getDb()
     .select({ name: backups.name })
     .from(backups)
-    .where(and(live(appId), eq(backups.method, "clone"), inArray(backups.name, found.map((f) => f.name))));
+    .where(and(live(appId), eq(backups.method, method), inArray(backups.name, found.map((f) => f.name))));
   const knownNames = new Set(known.map((k) => k.name));
   const fresh = found.filter((f) => !knownNames.has(f.name));
   if (fresh.length === 0) return 0;
@@ -177,13 +194,14 @@ export async function syncFoundClones(appId: number, found: { name: string; size
       fresh.map((f) => ({
         appId,
         name: f.name,
-        method: "clone" as const,
+        method,
         kind: "found" as const,
         status: "ok" as const,
+        label: f.label,
         sizeBytes: f.sizeBytes,
         sizeAt: now,
-        createdAt: cloneTimestamp(f.name) ?? now,
-        createdBy: "found on server",
+        createdAt: f.takenAt ?? now,
+        createdBy,
         release: null,
         jobId: null,
       })),

@@ -13,6 +13,7 @@ import { OpError } from "@/lib/ops/errors";
 import { listReleases, readCurrentLink, type CurrentLink } from "@/lib/ops/releases";
 import { defaultRollbackTarget } from "@/lib/ops/rollback-plan";
 import { RepairCurrent } from "@/components/releases/repair-current";
+import { MarkReleasesComplete } from "@/components/releases/mark-complete";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
@@ -110,6 +111,7 @@ export default async function ReleasesPage({ params }: { params: Promise<{ app: 
           )}
         </Alert>
       )}
+      <MarkReleasesComplete app={app.slug} canOperate={canOperate} unmarked={releases.filter((r) => !r.complete && r.invalid === null).map((r) => r.name)} />
       {link.state === "not_symlink" && (
         <Alert tone="warn" title="current is not a symlink">
           {app.deployRoot}/current is a real directory or file. Lifeboat only switches a current symlink: move it into releases/ and link it.

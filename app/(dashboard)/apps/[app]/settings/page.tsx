@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { appCrumbs, PageHeader } from "@/components/ui/page-header";
 import { AppForm } from "@/components/apps/app-form";
+import { DrillSettingsForm } from "@/components/apps/drill-settings-form";
 import { requireUser } from "@/lib/auth/session";
 import { getAppBySlug } from "@/lib/db/queries/apps";
 import { listSchedules } from "@/lib/db/queries/schedules";
@@ -62,6 +63,7 @@ export default async function AppSettingsPage({ params }: { params: Promise<{ ap
         staleAfterHours={app.staleAfterHours}
         overdueSince={app.overdueSince}
       />
+      <DrillSettingsForm app={app.slug} smokeQuery={app.smokeQuery} drillAfterBackup={app.drillAfterBackup} />
     </div>
   );
 }

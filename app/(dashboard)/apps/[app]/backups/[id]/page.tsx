@@ -6,6 +6,8 @@ import { appCrumbs, PageHeader } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
 import { getAppBySlug } from "@/lib/db/queries/apps";
 import { getBackup } from "@/lib/db/queries/backups";
+import { listDrillsOfBackup } from "@/lib/db/queries/drills";
+import { DrillEvidence } from "@/components/backups/drill-evidence";
 import { formatAge, formatBytes, formatDateTime, formatDuration } from "@/lib/format";
 import { manualRestoreCommand } from "@/lib/ops/restore-command";
 
@@ -38,7 +40,12 @@ export default async function BackupPage({ params }: Props) {
     ["sha256", b.sha256 ?? "—"],
     ["Release", `${b.release ?? "—"}${b.forRelease ? ` (taken before deploying ${b.forRelease})` : ""}`],
     ["Pinned", b.pinned ? `yes, by ${b.pinnedBy ?? "?"} (${b.pinnedRole ?? "?"})` : "no"],
+    ...(b.kind === "found" && b.method === "dump"
+      ? [["Adopted", b.adoptedAt ? `${formatDateTime(b.adoptedAt)} by ${b.adoptedBy ?? "?"}: read in full, scanned, sha256 recorded` : "no — found on disk, not made by Lifeboat; not restorable until adopted"] as [string, string]]
+      : []),
+    ["Restore-tested", b.drilledAt ? `${b.drillOk ? "passed" : "FAILED"} ${formatDateTime(b.drilledAt)} (${formatAge(b.drilledAt)} ago)` : "never drilled"],
   ];
+  const drills = await listDrillsOfBackup(app.id, b.id);
   return (
     <div className="max-w-4xl space-y-5">
       <PageHeader
@@ -61,7 +68,8 @@ export default async function BackupPage({ params }: Props) {
           </Link>
         </p>
       )}
-      {b.status === "ok" && (
+      <DrillEvidence app={app.slug} drills={drills} />
+      {b.status === "ok" && (b.method === "clone" || b.sha256) && (
         <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
           <h2 className="text-base font-semibold">Manual restore command</h2>
           <p className="text-sm text-slate-600">For when Lifeboat itself is unavailable: run it on a host with the PostgreSQL client tools. The password is never filled in.</p>
