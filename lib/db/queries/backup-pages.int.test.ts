@@ -77,4 +77,19 @@ describe("backup pages", () => {
     expect(Math.max(...dumps.map((d) => d.maxBytes))).toBe(1_500_119);
     expect(Math.max(...clones.map((d) => d.maxBytes))).toBe(3_200_000_000);
   });
+
+  // Last: it adds a row the counts above do not expect.
+  it("a dump file found on disk is neither pickable nor the last good backup until it is adopted", async () => {
+    const { eq } = await import("drizzle-orm");
+    const [found] = await getDb()
+      .insert(backups)
+      .values({ appId, name: "db_backup_20261107_000000.sql", method: "dump", kind: "found", status: "ok", format: "plain", sizeBytes: 10_000, createdAt: new Date(t0 + 130 * HOUR), createdBy: "found on disk" })
+      .returning({ id: backups.id });
+    expect((await listRestorableBackups(appId, 5, 0)).map((b) => b.id)).not.toContain(found!.id);
+    expect((await getLastGoodBackup(appId))?.label).toBe("v2.0.0");
+
+    await getDb().update(backups).set({ adoptedAt: new Date(), sha256: "a".repeat(64) }).where(eq(backups.id, found!.id));
+    expect((await listRestorableBackups(appId, 5, 0))[0]?.id).toBe(found!.id);
+    expect((await getLastGoodBackup(appId))?.id).toBe(found!.id);
+  });
 });

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, count, desc, eq, ilike, notInArray, or, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, ilike, isNotNull, ne, or, sql, type SQL } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { backups } from "@/lib/db/schema";
 import { backupColumns, live, type BackupView } from "./backups";
@@ -43,6 +43,9 @@ export async function listBackupsPage(appId: number, f: BackupFilter, page: numb
   return { rows, total, page: current, pages, pageSize };
 }
 
+/** A dump file found on disk is nobody's backup until "verify and adopt" recorded its checksum. */
+const notUnadopted = sql`not (${backups.kind} = 'found' and ${backups.method} = 'dump' and ${backups.adoptedAt} is null)`;
+
 /**
  * What the restore picker (and the releases page) offers: good and tampered (shown disabled) backups, newest
  * first, bounded — the newest `limit`, plus up to `keptLimit` older named or pinned ones ("v2.0.0" from last
@@ -71,7 +74,7 @@ function restorable(appId: number, extra: SQL | undefined, limit: number) {
       verifiedAt: backups.verifiedAt,
     })
     .from(backups)
-    .where(and(live(appId), sql`${backups.status} in ('ok', 'tampered')`, extra))
+    .where(and(live(appId), sql`${backups.status} in ('ok', 'tampered')`, notUnadopted, extra))
     .orderBy(desc(backups.createdAt), desc(backups.id))
     .limit(limit);
 }
@@ -79,13 +82,13 @@ function restorable(appId: number, extra: SQL | undefined, limit: number) {
 /**
  * The newest good backup of the app's data. Not a pre-rollback copy: right after a rollback that is the
  * database just rolled away from, holding the bad data; nor a clone found on the server, which Lifeboat
- * did not take.
+ * did not take. A found dump file counts once adopted: Lifeboat read it in full and recorded its checksum.
  */
 export async function getLastGoodBackup(appId: number): Promise<Pick<BackupView, "id" | "name" | "label" | "createdAt"> | undefined> {
   const [row] = await getDb()
     .select({ id: backups.id, name: backups.name, label: backups.label, createdAt: backups.createdAt })
     .from(backups)
-    .where(and(live(appId), eq(backups.status, "ok"), notInArray(backups.kind, ["found", "pre_rollback"])))
+    .where(and(live(appId), eq(backups.status, "ok"), ne(backups.kind, "pre_rollback"), or(ne(backups.kind, "found"), isNotNull(backups.adoptedAt))))
     .orderBy(desc(backups.createdAt), desc(backups.id))
     .limit(1);
   return row;
