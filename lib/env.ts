@@ -24,6 +24,11 @@ const schema = z.object({
   // How often the worker probes each app's health URL (lib/jobs/app-probe.ts); tests shorten it.
   LIFEBOAT_APP_PROBE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(15_000)),
   LIFEBOAT_WORKER_NAME: opt(z.string().max(100)),
+  // Notifications (lib/notify): pg-boss retries a refused delivery up to LIMIT times, waiting about
+  // DELAY·2^n seconds (retryBackoff); tests shorten both. TIMEOUT bounds one HTTP or SMTP attempt.
+  LIFEBOAT_NOTIFY_RETRY_LIMIT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(20).default(6)),
+  LIFEBOAT_NOTIFY_RETRY_DELAY_S: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(3600).default(30)),
+  LIFEBOAT_NOTIFY_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(200).max(120_000).default(10_000)),
   LIFEBOAT_WORKER_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(32).default(4)),
   /** Tests only: the first enqueue in a process also starts a worker inside it (the suites that call start*). */
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(["development", "production", "test"]).default("development")),

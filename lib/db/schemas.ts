@@ -1,5 +1,6 @@
 import * as core from "./schema";
 import * as events from "./schema-events";
+import * as notify from "./schema-notify";
 
 /** Every table the metadata client knows: lib/db/schema.ts plus each lib/db/schema-<area>.ts (one line each). */
-export const schema = { ...core, ...events };
+export const schema = { ...core, ...events, ...notify };

@@ -11,6 +11,7 @@ import { JOB_QUEUE, startBoss, type JobMessage } from "./queue";
 import { probeAllApps } from "./app-probe";
 import { applyHealthPolicies, applyHealthPolicy } from "./health-policy";
 import { runWatchdog } from "./watchdog";
+import { startNotifyConsumer } from "@/lib/notify/deliver";
 import { jobBodies } from "./worker-bodies";
 import { runClaimedJob } from "./worker-run";
 
@@ -97,6 +98,8 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
       if (msg) await take(msg.data.jobId);
     });
   }
+
+  await startNotifyConsumer(boss, log);
 
   const beat = setInterval(() => void heartbeatWorker(id).catch(() => {}), timing.renewMs);
   beat.unref();
