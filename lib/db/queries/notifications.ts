@@ -199,3 +199,8 @@ export async function listDeliveries(opts: { channelIds?: number[]; limit?: numb
     .limit(opts.limit ?? 50);
 }
 export type DeliveryView = Awaited<ReturnType<typeof listDeliveries>>[number];
+
+/** For the rule picker. */
+export async function listAppSlugs(): Promise<string[]> {
+  return (await getDb().select({ slug: apps.slug }).from(apps).orderBy(apps.slug)).map((r) => r.slug);
+}
