@@ -1,55 +1,14 @@
-import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useMetaDb } from "@/test/helpers";
+import { freePort, receiver, until } from "@/test/notify-receiver";
 
 // Notifications end to end: app events → rules → deliveries on the pg-boss queue → the in-process worker →
 // a real HTTP receiver / a real SMTP server started here. Retries use a 1 s base delay (env below).
 process.env.LIFEBOAT_NOTIFY_RETRY_LIMIT = "3";
 process.env.LIFEBOAT_NOTIFY_RETRY_DELAY_S = "1";
 process.env.LIFEBOAT_NOTIFY_TIMEOUT_MS = "3000";
-
-type Received = { headers: http.IncomingHttpHeaders; body: string };
-interface Receiver {
-  url: string;
-  port: number;
-  got: Received[];
-  close(): Promise<void>;
-}
-
-/** A local HTTP receiver; `answer` picks the status of the n-th request (0-based). */
-async function receiver(answer: (n: number) => number = () => 200, port = 0): Promise<Receiver> {
-  const got: Received[] = [];
-  const server = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString("utf8")));
-    req.on("end", () => {
-      const status = answer(got.length);
-      got.push({ headers: req.headers, body });
-      res.writeHead(status).end(status === 200 ? "ok" : "nope");
-    });
-  });
-  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-  const p = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${p}/hook`, port: p, got, close: () => new Promise((r) => server.close(() => r())) };
-}
-
-async function freePort(): Promise<number> {
-  const r = await receiver();
-  await r.close();
-  return r.port;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 let m: {
   q: typeof import("@/lib/db/queries/notifications");
