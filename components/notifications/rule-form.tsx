@@ -16,7 +16,7 @@ export function RuleForm({ channels, apps, kinds }: { channels: { id: number; na
   return (
     <div className="space-y-3">
       <form action={action} aria-label="Add a rule" className="grid gap-3 sm:grid-cols-[1fr_1fr_1fr_auto] sm:items-start">
-        <Field label="Channel" name="channelId" error={e?.channelId}>
+        <Field label="Channel" name="channelId" id="rule-channel" error={e?.channelId}>
           <Select name="channelId" required>
             {channels.map((c) => (
               <option key={c.id} value={c.id}>
@@ -25,7 +25,7 @@ export function RuleForm({ channels, apps, kinds }: { channels: { id: number; na
             ))}
           </Select>
         </Field>
-        <Field label="App" name="app" error={e?.app}>
+        <Field label="App" name="app" id="rule-app" error={e?.app}>
           <Select name="app" defaultValue="*">
             <option value="*">Every app</option>
             {apps.map((a) => (
@@ -35,7 +35,7 @@ export function RuleForm({ channels, apps, kinds }: { channels: { id: number; na
             ))}
           </Select>
         </Field>
-        <Field label="Event" name="kind" error={e?.kind}>
+        <Field label="Event" name="kind" id="rule-kind" error={e?.kind}>
           <Select name="kind" defaultValue="backup.failed">
             {kinds.map(([k, label]) => (
               <option key={k} value={k}>
