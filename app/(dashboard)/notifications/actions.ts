@@ -13,6 +13,13 @@ import { channelEnabledSchema, channelIdSchema, channelSchema, ruleIdSchema, rul
 // (their keys are secret words) and never come back: only a webhook secret Lifeboat made is returned, once.
 
 const PAGE = "/notifications";
+const channelGone = () => new OpError("not_found", "That channel no longer exists.");
+
+async function requireChannel(channelId: number) {
+  const ch = await getChannelForSend(channelId);
+  if (!ch) throw channelGone();
+  return ch;
+}
 
 export const createChannelAction = defineAction({
   name: "notifications.channel_create",
@@ -32,7 +39,7 @@ export const deleteChannelAction = defineAction({
   schema: channelIdSchema,
   handler: async ({ channelId }, { note }) => {
     const name = await deleteChannel(channelId);
-    if (!name) throw new OpError("not_found", "That channel no longer exists.");
+    if (!name) throw channelGone();
     note(`deleted channel #${channelId} "${name}" with its rules and delivery log`);
     revalidatePath(PAGE);
     return { deleted: true };
@@ -45,7 +52,7 @@ export const setChannelEnabledAction = defineAction({
   schema: channelEnabledSchema,
   handler: async ({ channelId, enabled }, { note }) => {
     const name = await setChannelEnabled(channelId, enabled);
-    if (!name) throw new OpError("not_found", "That channel no longer exists.");
+    if (!name) throw channelGone();
     note(`channel "${name}" ${enabled ? "on" : "off"}`);
     revalidatePath(PAGE);
     return { enabled };
@@ -57,8 +64,7 @@ export const sendTestNotificationAction = defineAction({
   role: "admin",
   schema: channelIdSchema,
   handler: async ({ channelId }, { user, note }) => {
-    const ch = await getChannelForSend(channelId);
-    if (!ch) throw new OpError("not_found", "That channel no longer exists.");
+    const ch = await requireChannel(channelId);
     if (!ch.enabled) throw new OpError("disabled", `"${ch.name}" is turned off: turn it on first.`);
     const deliveryId = await sendTestNotification(channelId, user.email);
     note(`test to "${ch.name}" queued as delivery #${deliveryId}`);
@@ -75,8 +81,7 @@ export const addRuleAction = defineAction({
   handler: async ({ channelId, app, kind }, { note }) => {
     const appId = app ? ((await getAppBySlug(app))?.id ?? null) : null;
     if (app && appId === null) throw new OpError("not_found", `There is no app "${app}".`);
-    const ch = await getChannelForSend(channelId);
-    if (!ch) throw new OpError("not_found", "That channel no longer exists.");
+    const ch = await requireChannel(channelId);
     const added = await addRule({ channelId, appId, kind });
     note(`${kind} of ${app ?? "every app"} → "${ch.name}"${added ? "" : " (existed already)"}`);
     revalidatePath(PAGE);
