@@ -24,6 +24,7 @@ CREATE TABLE "notify_deliveries" (
 	"next_retry_at" timestamp with time zone,
 	"delivered_at" timestamp with time zone,
 	"last_attempt_at" timestamp with time zone,
+	"claimed_until" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

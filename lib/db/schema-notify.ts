@@ -67,6 +67,8 @@ export const notifyDeliveries = pgTable(
     nextRetryAt: timestamp({ withTimezone: true }),
     deliveredAt: timestamp({ withTimezone: true }),
     lastAttemptAt: timestamp({ withTimezone: true }),
+    /** An attempt in flight holds the delivery until then (a lease, not a lock: no transaction spans the send). */
+    claimedUntil: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

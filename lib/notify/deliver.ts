@@ -5,9 +5,9 @@ import {
   createTestDelivery,
   getChannelForSend,
   getDeliveryForSend,
+  claimDelivery,
   markDeliveryFailed,
   recordAttempt,
-  withDeliveryLock,
 } from "@/lib/db/queries/notifications";
 import type { NotifyMessage } from "./message";
 import { ensureNotifyQueue, NOTIFY_QUEUE, nextRetryAfter, queueDeliveries, type NotifyQueueMessage } from "./queue";
@@ -56,18 +56,14 @@ export async function attemptDelivery(deliveryId: number, meta: AttemptMeta): Pr
     at: d.at ?? d.createdAt,
     details: d.details ?? {},
   };
-  const outcome = await withDeliveryLock(deliveryId, async (tx) => {
-    const out = await sendToChannel(channel, message, env().LIFEBOAT_NOTIFY_TIMEOUT_MS);
-    const last = meta.retryCount >= meta.retryLimit;
-    await recordAttempt(
-      deliveryId,
-      out.ok ? out : { ...out, nextRetryAt: last ? null : nextRetryAfter(meta.retryCount, meta.retryDelay) },
-      tx,
-    );
-    return { out, last };
-  });
-  if (outcome === "busy") throw new Error(`delivery #${deliveryId} is being attempted by another worker`);
-  if (!outcome.out.ok && !outcome.last) throw new Error(outcome.out.error);
+  const timeoutMs = env().LIFEBOAT_NOTIFY_TIMEOUT_MS;
+  if (!(await claimDelivery(deliveryId, timeoutMs + 5000))) {
+    throw new Error(`delivery #${deliveryId} is being attempted by another worker`);
+  }
+  const out = await sendToChannel(channel, message, timeoutMs);
+  const last = meta.retryCount >= meta.retryLimit;
+  await recordAttempt(deliveryId, out.ok ? out : { ...out, nextRetryAt: last ? null : nextRetryAfter(meta.retryCount, meta.retryDelay) });
+  if (!out.ok && !last) throw new Error(out.error);
 }
 
 /** The worker's consumer of the notify queue. */

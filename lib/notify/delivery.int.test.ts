@@ -149,6 +149,27 @@ describe("webhook channel", () => {
   });
 });
 
+describe("one attempt against a hostile receiver", () => {
+  it("a redirect is reported, not followed; a receiver that never answers is given up on at the timeout", async () => {
+    const target = await receiver();
+    const http = await import("node:http");
+    const hang = http.createServer((req, res) => {
+      if (req.url === "/redirect") return void res.writeHead(302, { location: target.url }).end();
+      // never answers
+    });
+    await new Promise<void>((r) => hang.listen(0, "127.0.0.1", r));
+    const port = (hang.address() as AddressInfo).port;
+    const channel = (url: string) => ({ id: 0, name: "x", kind: "webhook" as const, enabled: true, config: {}, secret: { url, hmacSecret: "hostile-secret-hostile-secret" } });
+    const msg = { key: "test-0", kind: "test", summary: "x", app: null, at: new Date(), details: {} };
+    expect(await m.send.sendToChannel(channel(`http://127.0.0.1:${port}/redirect`), msg, 2000)).toMatchObject({ ok: false, statusCode: 302 });
+    expect(target.got).toHaveLength(0);
+    expect(await m.send.sendToChannel(channel(`http://127.0.0.1:${port}/slow`), msg, 500)).toMatchObject({ ok: false, error: "no answer within the timeout" });
+    hang.closeAllConnections();
+    hang.close();
+    await target.close();
+  });
+});
+
 describe("slack channel", () => {
   it("posts {text} to the incoming-webhook URL, and the URL (a credential) is never shown or logged", async () => {
     const r = await receiver();

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, desc, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { apps } from "@/lib/db/schema";
 import { appEvents } from "@/lib/db/schema-events";
@@ -140,16 +140,15 @@ export type AttemptRecord =
   | { ok: true; statusCode: number | null }
   | { ok: false; statusCode: number | null; error: string; nextRetryAt: Date | null };
 
-type Tx = Parameters<Parameters<ReturnType<typeof getDb>["transaction"]>[0]>[0];
-
-export async function recordAttempt(id: number, a: AttemptRecord, db: Tx | ReturnType<typeof getDb> = getDb()): Promise<void> {
+export async function recordAttempt(id: number, a: AttemptRecord): Promise<void> {
   const now = new Date();
-  await db
+  await getDb()
     .update(notifyDeliveries)
     .set({
       attempts: sql`${notifyDeliveries.attempts} + 1`,
       lastAttemptAt: now,
       lastStatusCode: a.statusCode,
+      claimedUntil: null,
       ...(a.ok
         ? { status: "delivered" as const, deliveredAt: now, lastError: null, nextRetryAt: null }
         : { status: a.nextRetryAt ? ("retrying" as const) : ("failed" as const), lastError: a.error.slice(0, 1000), nextRetryAt: a.nextRetryAt }),
@@ -158,16 +157,25 @@ export async function recordAttempt(id: number, a: AttemptRecord, db: Tx | Retur
 }
 
 /**
- * Runs `fn` holding a row lock on the delivery, or returns "busy" when another session holds it (a slow attempt
- * still in flight when pg-boss hands the message out again). The lock dies with its session, so a worker
- * killed mid-send frees it at once; the attempt it was making is then simply not recorded.
+ * Takes the delivery for one attempt of at most `ms`, or returns false when it is delivered, given up, or held by
+ * an attempt still in flight elsewhere (pg-boss handing the message out again after a slow attempt). A lease, not a
+ * row lock held across the send: a transaction whose session is terminated mid-send took the worker down with it
+ * (postgres.js writes to the closed socket: an uncaught TypeError). A worker killed mid-send leaves the lease to
+ * run out, and its attempt is not recorded.
  */
-export async function withDeliveryLock<T>(id: number, fn: (tx: Tx) => Promise<T>): Promise<T | "busy"> {
-  return getDb().transaction(async (tx) => {
-    const got = await tx.execute(sql`select id from notify_deliveries where id = ${id} for update skip locked`);
-    if (got.length === 0) return "busy" as const;
-    return fn(tx);
-  });
+export async function claimDelivery(id: number, ms: number): Promise<boolean> {
+  const rows = await getDb()
+    .update(notifyDeliveries)
+    .set({ claimedUntil: sql`now() + ${ms} * interval '1 millisecond'` })
+    .where(
+      and(
+        eq(notifyDeliveries.id, id),
+        inArray(notifyDeliveries.status, ["pending", "retrying"]),
+        or(isNull(notifyDeliveries.claimedUntil), lt(notifyDeliveries.claimedUntil, sql`now()`)),
+      ),
+    )
+    .returning({ id: notifyDeliveries.id });
+  return rows.length > 0;
 }
 
 export async function markDeliveryFailed(id: number, error: string): Promise<void> {
