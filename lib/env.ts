@@ -27,6 +27,11 @@ const schema = z.object({
   // How often pg-boss checks the schedules' cron and the worker polls each schedule's queue (seconds, 1–45;
   // pg-boss fires a schedule at most once a minute whatever this is). Tests use 1.
   LIFEBOAT_CRON_CHECK_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(45).default(30)),
+  // Notifications (lib/notify): pg-boss retries a refused delivery up to LIMIT times, waiting about
+  // DELAY·2^n seconds (retryBackoff); tests shorten both. TIMEOUT bounds one HTTP or SMTP attempt.
+  LIFEBOAT_NOTIFY_RETRY_LIMIT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(20).default(6)),
+  LIFEBOAT_NOTIFY_RETRY_DELAY_S: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(3600).default(30)),
+  LIFEBOAT_NOTIFY_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(200).max(120_000).default(10_000)),
   LIFEBOAT_WORKER_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(32).default(4)),
   // Dump files found on disk larger than this are not adopted (lib/ops/found-dumps.ts); default 256 GiB.
   LIFEBOAT_ADOPT_MAX_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(256 * 1024 ** 3)),

@@ -31,6 +31,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             <NavLink href="/audit">Audit</NavLink>
             {user.role === "admin" && <NavLink href="/users">Users</NavLink>}
             {user.role === "admin" && <NavLink href="/tokens">Tokens</NavLink>}
+            {user.role === "admin" && <NavLink href="/notifications">Notifications</NavLink>}
           </nav>
           <div className="ml-auto flex shrink-0 items-center gap-2 text-sm sm:gap-3">
             <Link href="/account" className="hidden text-slate-300 hover:text-white hover:underline lg:inline" data-testid="current-user" title="Your account">

@@ -41,6 +41,13 @@ describe("boundText", () => {
   });
 });
 
+describe("NUL bytes (PostgreSQL text and jsonb refuse U+0000)", () => {
+  it("are replaced in values and keys, so the entry can still be written", () => {
+    expect(scrubSecrets("a\u0000b")).toBe("a\u2400b");
+    expect(JSON.stringify(boundParams({ ["k\u0000"]: ["x\u0000"] }, TRUSTED_BOUNDS))).not.toContain("\\u0000");
+  });
+});
+
 describe("boundParams", () => {
   it("keeps 4.5 MB of keys to at most 4 KB (signed in) or 512 bytes (nobody signed in)", () => {
     expect(bytes(flood)).toBeGreaterThan(4_000_000);

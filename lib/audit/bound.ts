@@ -63,7 +63,9 @@ const SECRET_PATTERNS: [RegExp, string | ((...m: string[]) => string)][] = [
 
 /** Secrets inside free text masked; applied to every string (and key) that reaches the audit log. */
 export function scrubSecrets(text: string): string {
-  let out = text;
+  // PostgreSQL text and jsonb cannot hold U+0000: one NUL in any input made the whole audit insert fail, so a
+  // hostile call left no entry at all. It is shown as U+2400 (␀) instead.
+  let out = text.replace(/\u0000/g, "\u2400");
   for (const [re, to] of SECRET_PATTERNS) out = out.replace(re, to as never);
   return out;
 }
@@ -78,7 +80,8 @@ export function boundText(text: string, max: number): string {
   return `${scrubSecrets(scrubbed.slice(0, max))}…`;
 }
 
-function boundKey(key: string, b: AuditBounds): string {
+function boundKey(raw: string, b: AuditBounds): string {
+  const key = raw.replace(/\u0000/g, "\u2400");
   return key.length > b.maxKeyLength ? `${key.slice(0, b.maxKeyLength)}…` : key;
 }
 

@@ -1,8 +1,7 @@
 import { getAppById } from "@/lib/db/queries/apps";
-import { recordProbe } from "@/lib/db/queries/app-liveness";
 import { setJobResult } from "@/lib/db/queries/jobs";
 import { OpError } from "@/lib/ops/errors";
-import { probeApp } from "./app-probe";
+import { probeApp, recordProbeAndAnnounce } from "./app-probe";
 import type { JobBody } from "./runner";
 
 // A job that leaves the app down never ends as a plain "ok" (a clone that ended the app's sessions once
@@ -25,7 +24,7 @@ export function withAppDownCheck(body: JobBody, settleMs = SETTLE_MS): JobBody {
       await new Promise((r) => setTimeout(r, 1000));
       after = await probeApp(url);
     }
-    await recordProbe(job.appId, after).catch(() => {});
+    await recordProbeAndAnnounce(job.appId, app!.slug, after).catch(() => {});
     if (after.up) return result;
     // The job's own result stays readable (the backup it made, say): the row keeps a failed body's result.
     if (result) await setJobResult(ctx.jobId, result).catch(() => {});

@@ -1,4 +1,5 @@
 import { listProbeTargets, recordProbe } from "@/lib/db/queries/app-liveness";
+import { emitAppEvent } from "@/lib/events/emit";
 import { checkHealth } from "@/lib/ops/app-control";
 
 // App liveness: the worker asks each app's health URL on an interval (LIFEBOAT_APP_PROBE_MS) whether it is
@@ -24,11 +25,25 @@ export async function probeAllApps(log: (line: string) => void): Promise<void> {
     await Promise.all(
       targets.map(async (t) => {
         const p = await probeApp(t.healthUrl);
-        const prev = await recordProbe(t.id, p);
-        if (prev !== null && prev !== (p.up ? "up" : "down")) log(`app ${t.slug} is ${p.up ? "up again" : `DOWN (${p.error})`}`);
+        if (await recordProbeAndAnnounce(t.id, t.slug, p)) log(`app ${t.slug} is ${p.up ? "up again" : `DOWN (${p.error})`}`);
       }),
     );
   } catch (e) {
     log(`app probe: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/**
+ * Records a probe; when it changes the app's state (up → down, down → up) emits app.down / app.up and says so.
+ * The first probe of an app only sets its state: nothing changed that anyone was told about.
+ */
+export async function recordProbeAndAnnounce(appId: number, slug: string, p: Awaited<ReturnType<typeof probeApp>>): Promise<boolean> {
+  const prev = await recordProbe(appId, p);
+  if (prev === null || prev === (p.up ? "up" : "down")) return false;
+  await emitAppEvent(
+    p.up
+      ? { appId, kind: "app.up", summary: `${slug} is up again.`, details: { status: p.status } }
+      : { appId, kind: "app.down", summary: `${slug} is down: ${p.error ?? "no answer"}.`, details: { status: p.status, error: p.error } },
+  );
+  return true;
 }

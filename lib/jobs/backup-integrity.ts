@@ -1,6 +1,7 @@
 import { recordAudit } from "@/lib/db/queries/audit";
 import type { AppView } from "@/lib/db/queries/apps";
 import { markBackupTampered, type BackupView } from "@/lib/db/queries/backups";
+import { emitAppEvent } from "@/lib/events/emit";
 import { OpError } from "@/lib/ops/errors";
 
 // What the checksum gate (lib/ops/integrity.ts) means for the backups table: a dump whose bytes are not the
@@ -35,4 +36,5 @@ export async function recordIntegrityFailure(e: unknown, app: Pick<AppView, "id"
     result: "denied",
     message: e.message,
   });
+  await emitAppEvent({ appId: app.id, kind: "backup.tampered", summary: `${app.slug}: backup ${backup.name} is tampered. ${e.message}`, details: { backupId: backup.id, name: backup.name } });
 }

@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { emitAppEvent } from "@/lib/events/emit";
 import type { AppView } from "@/lib/db/queries/apps";
 import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
 import {
@@ -100,7 +101,13 @@ export const runBackupJob: JobBody = async (ctx, job) => {
     // Retention acts with the role the backup was asked for with; a missing one counts as below admin.
     actorRole: p.actorRole ?? undefined,
   };
-  return runBackup(ctx, req, p.method, p.kind);
+  try {
+    return await runBackup(ctx, req, p.method, p.kind);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    await emitAppEvent({ appId: app.id, kind: "backup.failed", summary: `Backup of ${app.slug} (${p.method}, ${p.kind}, job #${ctx.jobId}) failed: ${why}`, details: { method: p.method, backupKind: p.kind }, jobId: ctx.jobId });
+    throw e;
+  }
 };
 
 async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "clone", kind: Kind) {

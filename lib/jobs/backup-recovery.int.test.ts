@@ -184,4 +184,27 @@ describe("recovery of work that outlived its job process", () => {
     expect((await fs.readdir(backupsDir)).filter((f) => f.endsWith(".partial"))).toEqual([]);
     expect(r.decisions.join("; ")).toMatch(/written completely .* read it back in full, kept it/);
   });
+
+  it("a dump whose job process died with nothing left is recorded as interrupted, and backup.failed is emitted", async () => {
+    const holder = adminSql(db);
+    const lock = await holder.reserve();
+    await lock`BEGIN`;
+    await lock`LOCK TABLE customers IN ACCESS EXCLUSIVE MODE`;
+    const { child, jobId } = await startWorker({ kind: "backup", method: "dump" });
+    const id = await jobId;
+    await until("pg_dump waiting on the table lock", async () => {
+      const [row] = await admin<{ pid: number }[]>`
+        SELECT pid FROM pg_stat_activity WHERE datname = ${db} AND application_name LIKE 'lifeboat%' AND wait_event_type = 'Lock'`;
+      return row?.pid;
+    });
+    await killed(child);
+    await lock`ROLLBACK`;
+    lock.release();
+    await holder.end();
+    const r = await recover(id);
+    expect(r.error, r.decisions.join("; ")).toBeUndefined();
+    expect((await mods.backups.getBackupByJob(id))?.status).toBe("interrupted");
+    const events = await mods.client.getDb().$client`SELECT kind, summary FROM app_events WHERE job_id = ${id}`;
+    expect(events).toEqual([{ kind: "backup.failed", summary: expect.stringMatching(/was interrupted/) }]);
+  });
 });

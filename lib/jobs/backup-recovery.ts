@@ -4,6 +4,7 @@ import type { JobView } from "@/lib/db/queries/jobs";
 import { env } from "@/lib/env";
 import { cloneSteps } from "@/lib/ops/clone";
 import { allowConnections } from "@/lib/ops/db-admin";
+import { emitAppEvent } from "@/lib/events/emit";
 import { reconcileClone } from "@/lib/ops/clone-recovery";
 import { dumpSteps } from "@/lib/ops/dump";
 import { reconcileDump } from "@/lib/ops/dump-recovery";
@@ -18,7 +19,10 @@ export async function recoverBackup(job: JobView, journal: readonly JournalEntry
   const decisions = [...unknownSteps(journal, [backupJobSteps, dumpSteps, cloneSteps]), ...backupJobSteps.read(journal).problems];
   const app = await getAppById(job.appId);
   const backup = await getBackupByJob(job.id);
-  if (!app || !backup) return [...decisions, "the job stopped before it recorded a backup; nothing to clean up"];
+  if (!app || !backup) {
+    if (app) await emitAppEvent({ appId: app.id, kind: "backup.failed", summary: `Backup of ${app.slug} (job #${job.id}) was interrupted before it recorded a backup.`, jobId: job.id });
+    return [...decisions, "the job stopped before it recorded a backup; nothing to clean up"];
+  }
   const target = await getAppTarget(app.id);
   // First, whatever the backup row says: a fenced job may have recorded its backup as failed before its
   // clone could allow connections again (the server was down), and the live database must not stay locked out.
@@ -41,6 +45,7 @@ export async function recoverBackup(job: JobView, journal: readonly JournalEntry
     if (r.tampered) {
       // A file swapped in after the crash must not be blessed as Lifeboat's (lib/ops/integrity.ts).
       await finishBackup(backup.id, { status: "tampered", error: "Its sha256 is not the one journaled when it was written." });
+      await emitAppEvent({ appId: app.id, kind: "backup.tampered", summary: `${app.slug}: backup ${backup.name} is tampered: its sha256 is not the one journaled when it was written (found while recovering job #${job.id}).`, details: { backupId: backup.id, name: backup.name }, jobId: job.id });
       decisions.push(`recorded ${backup.name} as tampered`);
       return decisions;
     }
@@ -62,5 +67,6 @@ export async function recoverBackup(job: JobView, journal: readonly JournalEntry
     await finishBackup(backup.id, { status: "interrupted", error });
   }
   decisions.push(`recorded ${backup.name} as interrupted`);
+  await emitAppEvent({ appId: app.id, kind: "backup.failed", summary: `Backup ${backup.name} of ${app.slug} (job #${job.id}) was interrupted: its worker died or lost its lease; nothing usable was kept.`, details: { backupId: backup.id, name: backup.name, interrupted: true }, jobId: job.id });
   return decisions;
 }

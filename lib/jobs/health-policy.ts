@@ -2,6 +2,7 @@ import { getAppById } from "@/lib/db/queries/apps";
 import { getUndoJobOf, listHealthFailedChanges } from "@/lib/db/queries/job-followups";
 import { getJob, getLatestChangeJob } from "@/lib/db/queries/jobs";
 import { parseChangeRecord } from "@/lib/ops/change-record";
+import { emitAppEvent } from "@/lib/events/emit";
 import { checkHealth } from "@/lib/ops/app-control";
 import { isOpError } from "@/lib/ops/errors";
 import { readCurrentRelease } from "@/lib/ops/releases";
@@ -42,6 +43,7 @@ export async function applyHealthPolicy(jobId: number): Promise<PolicyDecision> 
     const events = changeEvents(job.type === "release" ? "switch_release" : (job.type as Exclude<(typeof TRIGGERS)[number], "release">), record, !health.ok, current);
     await recordReleaseEvents(app.id, events.map((e) => ({ ...e, actor: e.kind === "health_failed" ? AUTO_UNDO_ACTOR : job.actor, jobId, note: [e.note, "checked after recovery"].filter(Boolean).join("; ") })));
     if (health.ok) return { jobId, skipped: "healthy after recovery" };
+    await emitAppEvent({ appId: app.id, kind: "health.failed", summary: `Health check of ${app.slug} failed after job #${jobId} (${job.type}), checked after recovery: ${health.error ?? `answered ${health.status}`}.`, details: { jobKind: job.type, checkedAfterRecovery: true }, jobId });
   }
   if (app.healthPolicy !== "undo") return { jobId, skipped: "policy keep" };
   if (await getUndoJobOf(jobId)) return { jobId, skipped: "already undone" };

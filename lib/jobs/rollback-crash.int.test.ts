@@ -54,6 +54,8 @@ async function assertWhole(jobId: number, before: { fp: Fp; release: string }, a
   expect(dbs.filter((d) => d.name.includes("_staging_"))).toEqual([]);
   expect((await fs.readdir(shop.root)).filter((n) => n.startsWith("current.tmp-"))).toEqual([]);
   expect((await mods.jobQueries.getJob(jobId))?.status).toBe("interrupted");
+  const events = await mods.client.getDb().$client`SELECT kind, summary FROM app_events WHERE job_id = ${jobId} AND kind = 'rollback.failed'`;
+  expect(events.map((e) => e.summary).join("\n")).toMatch(/was interrupted/);
   // The app runs again (recovery starts it when the job had stopped it).
   expect((await shop.api()).release).toBe(current);
   return which;

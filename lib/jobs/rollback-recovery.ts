@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { emitAppEvent } from "@/lib/events/emit";
 import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
 import { finishBackup, getBackupByName, listBackups, listBackupsOfJob, markBackupDeleted } from "@/lib/db/queries/backups";
 import { setJobResult, type JobView } from "@/lib/db/queries/jobs";
@@ -67,6 +68,8 @@ export async function recoverChange(job: JobView, journal: readonly JournalEntry
   );
   await setJobResult(job.id, record);
   if (decisions.length === 0) decisions.push("nothing had been changed yet");
+  const outcome = swap.swapped || code?.switched ? "recovery finished the change" : "recovery put things back as they were";
+  await emitAppEvent({ appId: app.id, kind: "rollback.failed", summary: `${kind.replace("_", " ")} of ${app.slug} (job #${job.id}) was interrupted (its worker died or lost its lease); ${outcome}.`, details: { jobKind: kind, recovered: true, swapped: swap.swapped }, jobId: job.id });
   return [...new Set(decisions)];
 }
 

@@ -9,6 +9,7 @@ import { captureIdentity, fingerprintDatabase } from "@/lib/ops/backup-identity"
 import { isOpError, OpError } from "@/lib/ops/errors";
 import { storedFingerprint } from "@/lib/ops/fidelity";
 import { recordReleaseEvents } from "@/lib/db/queries/release-events";
+import { emitAppEvent } from "@/lib/events/emit";
 import { changeEvents } from "./release-history";
 import { readCurrentRelease } from "@/lib/ops/releases";
 import { restoreJobsFor } from "@/lib/ops/restore-jobs";
@@ -80,6 +81,7 @@ export const runChangeJob: JobBody = async (ctx, job) => {
 
 export async function runChange(ctx: JobContext, r: Resolved, actor: string): Promise<ChangeRecord> {
   const { app } = r;
+  await announce(ctx, r, "started");
   ctx.phase("connecting");
   const target = await getAppTarget(app.id);
   const live = target.database;
@@ -150,9 +152,13 @@ export async function runChange(ctx: JobContext, r: Resolved, actor: string): Pr
     if (r.backup) await recordIntegrityFailure(e, r.app, r.backup, actor).catch((err: Error) => ctx.log(`could not mark ${r.backup!.name} tampered: ${err.message}`));
     const healthFailed = isOpError(e) && e.code === "health_failed";
     await writeReleaseEvents(ctx, r, record(), healthFailed, actor);
-    throw healthFailed ? withPolicy(e as OpError, r) : e;
+    const thrown = healthFailed ? withPolicy(e as OpError, r) : e;
+    if (healthFailed) await announce(ctx, r, "health", thrown);
+    await announce(ctx, r, "failed", thrown);
+    throw thrown;
   }
   await writeReleaseEvents(ctx, r, record(), false, actor);
+  await announce(ctx, r, "finished");
   // Recording the pre-rollback backup must not fail a change that worked: the row stays "running" until
   // recovery or the background refresh sees the database.
   await settlePreRollbackBackup(ctx, r, target, facts, state).catch((e: Error) => ctx.log(`WARNING: could not record the pre-rollback backup: ${e.message}`));
@@ -222,6 +228,18 @@ async function settlePreRollbackBackup(ctx: JobContext, r: Resolved, target: Tar
 async function writeReleaseEvents(ctx: JobContext, r: Resolved, record: ChangeRecord, healthFailed: boolean, actor: string): Promise<void> {
   const events = changeEvents(r.kind, record, healthFailed, r.current);
   await recordReleaseEvents(r.app.id, events.map((e) => ({ ...e, actor, jobId: ctx.jobId }))).catch((err: Error) => ctx.log(`could not record the release history: ${err.message}`));
+}
+
+const CHANGE_WORDS = { rollback: "Rollback", restore: "Restore", switch_release: "Release switch", undo: "Undo" } as const;
+
+/** The app events of a change (notification rules listen to them); emitAppEvent never throws. */
+async function announce(ctx: JobContext, r: Resolved, what: "started" | "finished" | "failed" | "health", e?: unknown): Promise<void> {
+  const head = `${CHANGE_WORDS[r.kind]} of ${r.app.slug} (job #${ctx.jobId}): ${changeSummary(r)}`;
+  const why = e instanceof Error ? e.message : e === undefined ? "" : String(e);
+  const details = { jobKind: r.kind, release: r.release ?? null, backup: r.backup?.name ?? null, fromRelease: r.current ?? null };
+  if (what === "health") return void (await emitAppEvent({ appId: r.app.id, kind: "health.failed", summary: `Health check failed after ${head}. ${why}`, details, jobId: ctx.jobId }));
+  const summary = what === "failed" ? `${head} failed: ${why}` : `${head} ${what}.`;
+  await emitAppEvent({ appId: r.app.id, kind: `rollback.${what}`, summary, details, jobId: ctx.jobId });
 }
 
 /** A failed health check says what happens next: the app's health policy (lib/jobs/health-policy.ts). */

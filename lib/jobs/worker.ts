@@ -14,6 +14,7 @@ import { checkOverdueApps } from "./overdue";
 import { scheduleSync } from "./schedules";
 import { startDueDrills } from "./drill-job";
 import { runWatchdog } from "./watchdog";
+import { startNotifyConsumer } from "@/lib/notify/deliver";
 import { jobBodies } from "./worker-bodies";
 import { runClaimedJob } from "./worker-run";
 
@@ -107,6 +108,8 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
   }
 
   await schedules.sync();
+  await startNotifyConsumer(boss, log);
+
   const beat = setInterval(() => void heartbeatWorker(id).catch(() => {}), timing.renewMs);
   beat.unref();
   let scanning = false;

@@ -13,7 +13,7 @@ const optional = <T extends z.ZodTypeAny>(s: T) => z.preprocess(emptyAsUndefined
  */
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   "new", "edit", "settings", "releases", "backups", "jobs", "api", "audit", "users", "tokens", "login", "logout",
-  "signin", "signout", "auth", "admin", "apps", "account", "static", "public", "assets", "favicon", "health",
+  "signin", "signout", "auth", "admin", "apps", "account", "static", "public", "assets", "favicon", "health", "notifications",
 ]);
 
 /** The format of an app's name. Refers to apps that exist; registering one also refuses RESERVED_SLUGS. */

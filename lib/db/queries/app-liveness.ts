@@ -17,21 +17,25 @@ export async function listProbeTargets(): Promise<{ id: number; slug: string; he
  */
 export async function recordProbe(appId: number, p: { up: boolean; error: string | null; status: number | null }): Promise<"up" | "down" | null> {
   const state = p.up ? "up" : "down";
-  const [prev] = await getDb().select({ state: appLiveness.state }).from(appLiveness).where(eq(appLiveness.appId, appId));
-  await getDb()
-    .insert(appLiveness)
-    .values({ appId, state, lastError: p.error, lastStatus: p.status })
-    .onConflictDoUpdate({
-      target: appLiveness.appId,
-      set: {
-        state,
-        since: sql`case when ${appLiveness.state} = excluded.state then ${appLiveness.since} else now() end`,
-        checkedAt: sql`now()`,
-        lastError: p.error,
-        lastStatus: p.status,
-      },
-    });
-  return prev?.state ?? null;
+  // Read and write under the row's lock: two workers probing at once must not both see the change (each
+  // would announce app.down).
+  return getDb().transaction(async (tx) => {
+    const [prev] = await tx.select({ state: appLiveness.state }).from(appLiveness).where(eq(appLiveness.appId, appId)).for("update");
+    await tx
+      .insert(appLiveness)
+      .values({ appId, state, lastError: p.error, lastStatus: p.status })
+      .onConflictDoUpdate({
+        target: appLiveness.appId,
+        set: {
+          state,
+          since: sql`case when ${appLiveness.state} = excluded.state then ${appLiveness.since} else now() end`,
+          checkedAt: sql`now()`,
+          lastError: p.error,
+          lastStatus: p.status,
+        },
+      });
+    return prev?.state ?? null;
+  });
 }
 
 export async function getLiveness(appId: number): Promise<LivenessView | undefined> {

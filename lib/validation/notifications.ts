@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { APP_EVENT_KINDS } from "@/lib/events/kinds";
+import { slugSchema } from "./apps";
+import { emailSchema } from "./email";
+
+// Notification channels and rules: the page's forms and the actions parse with these. A URL is http(s) only,
+// without control characters; credentials inside it are accepted (some receivers want them) but the URL is
+// stored encrypted and only displayUrl() of it is ever shown.
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export const notifyUrlSchema = z
+  .string()
+  .trim()
+  .min(1, "enter the URL")
+  .max(2000, "at most 2000 characters")
+  .refine((s) => !CONTROL.test(s) && !/\s/.test(s), "no spaces or control characters")
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === "http:" || u.protocol === "https:") && u.hostname.length > 0;
+    } catch {
+      return false;
+    }
+  }, "an http:// or https:// URL");
+
+/** The URL as it may be shown: no user:password, no query (tokens live there), no fragment. */
+export function displayUrl(raw: string): string {
+  const u = new URL(raw);
+  return `${u.protocol}//${u.host}${u.pathname}${u.search ? "?…" : ""}`;
+}
+
+/** Slack-style URLs carry the credential in the path: only the host is shown. */
+export function displaySlackUrl(raw: string): string {
+  const u = new URL(raw);
+  return `${u.protocol}//${u.host}/…`;
+}
+
+const name = z
+  .string()
+  .trim()
+  .min(1, "enter a name")
+  .max(60, "at most 60 characters")
+  .refine((s) => !CONTROL.test(s), "no control characters");
+
+const checkbox = z.preprocess((v) => v === "on" || v === "true" || v === true, z.boolean());
+
+const hostSchema = z
+  .string()
+  .trim()
+  .min(1, "enter the SMTP host")
+  .max(253)
+  .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})?)*|\[[0-9A-Fa-f:.]+\])$/, "a host name or IP address");
+
+const recipients = z
+  .string()
+  .trim()
+  .min(1, "enter at least one address")
+  .max(2000)
+  .transform((s) => s.split(/[,;\s]+/).filter(Boolean))
+  .pipe(z.array(emailSchema).min(1, "enter at least one address").max(20, "at most 20 addresses"));
+
+export const webhookChannelSchema = z.object({
+  kind: z.literal("webhook"),
+  name,
+  url: notifyUrlSchema,
+  // Empty: Lifeboat makes one and shows it once.
+  secret: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "at least 16 characters").max(200).optional()),
+});
+
+export const slackChannelSchema = z.object({ kind: z.literal("slack"), name, url: notifyUrlSchema });
+
+export const emailChannelSchema = z.object({
+  kind: z.literal("email"),
+  name,
+  host: hostSchema,
+  port: z.coerce.number().int().min(1).max(65535).default(587),
+  user: z.string().trim().max(320).refine((s) => !CONTROL.test(s), "no control characters").optional().default(""),
+  password: z.string().max(1000).optional().default(""),
+  from: emailSchema,
+  to: recipients,
+  tlsSkipVerify: checkbox.optional().default(false),
+});
+
+export const channelSchema = z.discriminatedUnion("kind", [webhookChannelSchema, slackChannelSchema, emailChannelSchema]);
+export type ChannelInput = z.output<typeof channelSchema>;
+
+export const channelIdSchema = z.object({ channelId: z.coerce.number().int().positive() });
+export const channelEnabledSchema = channelIdSchema.extend({ enabled: checkbox });
+
+const kinds = Object.keys(APP_EVENT_KINDS) as [keyof typeof APP_EVENT_KINDS, ...(keyof typeof APP_EVENT_KINDS)[]];
+
+export const ruleSchema = z.object({
+  channelId: z.coerce.number().int().positive(),
+  // "" or "*": every app.
+  app: z.preprocess((v) => (v === "" || v === "*" ? undefined : v), slugSchema.optional()),
+  kind: z.enum(kinds, "pick an event"),
+});
+
+export const ruleIdSchema = z.object({ ruleId: z.coerce.number().int().positive() });
