@@ -21,7 +21,7 @@ const bytes = () => bigint({ mode: "number" });
 
 export const roleEnum = pgEnum("role", ["viewer", "operator", "admin"]);
 export const backupMethodEnum = pgEnum("backup_method", ["dump", "clone"]);
-export const dumpFormatEnum = pgEnum("dump_format", ["custom", "plain"]);
+export const dumpFormatEnum = pgEnum("dump_format", ["custom", "plain", "directory"]);
 export const cloneStrategyEnum = pgEnum("clone_strategy", ["file_copy", "wal_log"]);
 export const backupKindEnum = pgEnum("backup_kind", ["automatic", "manual", "named", "found", "pre_rollback"]);
 /** tampered: the file no longer has the sha256 recorded when Lifeboat wrote it; never restored. */
