@@ -156,6 +156,7 @@ async function benchSize(cluster: Cluster, bouncer: PgBouncer, scale: number) {
         let phaseName = "start";
         const ctx: OpContext = {
           ...quietCtx(),
+          log: (line) => /^(swapped|PgBouncer resumed)/.test(line) && say(`  ${line}`),
           phase: (name) => {
             const now = performance.now();
             phases.set(phaseName, (phases.get(phaseName) ?? 0) + now - phaseAt);
