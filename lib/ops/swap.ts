@@ -110,6 +110,7 @@ async function swapLockedOut(sql: postgres.Sql, opts: SwapOptions, timeoutMs: nu
   await swapSteps.disallow(ctx, { live, staging, preRollbackName: pre });
   ctx.phase("swapping databases");
   let lockedOutAt = 0;
+  const marks: [string, number][] = [["start", Date.now()]];
   let terminated = 0;
   try {
     // Every step here is time the app's clients wait (or, without PgBouncer, are refused): as few round trips
@@ -117,8 +118,10 @@ async function swapLockedOut(sql: postgres.Sql, opts: SwapOptions, timeoutMs: nu
     // (rolled back at once on an error, never left open): both flags in one commit, the renames in another.
     await alter(sql, target, `ALTER DATABASE ${quoteIdent(staging)} WITH ALLOW_CONNECTIONS false; ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS false`, live);
     lockedOutAt = Date.now();
+    marks.push(["flags", lockedOutAt]);
     terminated = await endSessions(sql, target.user, live, timeoutMs, ctx);
     await endSessions(sql, target.user, staging, timeoutMs, ctx);
+    marks.push(["sessions ended", Date.now()]);
     await swapSteps.rename(ctx, { live, staging, preRollbackName: pre });
     // A session holding a lock on either database (a clone of it in progress, an open COMMENT ON) would make a
     // rename wait while live refuses connections: give up instead (lock_timeout, local to this transaction),
@@ -150,7 +153,9 @@ async function swapLockedOut(sql: postgres.Sql, opts: SwapOptions, timeoutMs: nu
     throw mapped;
   }
   const lockedOutMs = Date.now() - lockedOutAt;
-  ctx.log(`swapped: ${live} → ${pre}, ${staging} → ${live} (new connections were refused for ${lockedOutMs} ms)`);
+  marks.push(["renames", Date.now()]);
+  const spent = marks.slice(1).map(([n, at], i) => `${n} ${at - marks[i]![1]} ms`).join(", ");
+  ctx.log(`swapped: ${live} → ${pre}, ${staging} → ${live} (new connections were refused for ${lockedOutMs} ms; ${spent})`);
   return { terminated, lockedOutMs, pausedMs: null };
 }
 
