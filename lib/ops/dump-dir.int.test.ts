@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { seedShop } from "@/scripts/lib/seed-shop";
-import { adminSql, createScratchDb, pg, target, tmpDir, uniqueName } from "@/test/helpers";
+import { adminSql, createScratchDb, pg, target, tmpDir, uniqueName, dbExists } from "@/test/helpers";
 import type { OpContext } from "./context";
 import { deleteDumpFile } from "./delete-backup";
 import { sha256Dir } from "./dir-manifest";
@@ -46,15 +46,6 @@ function recorder(onStep?: (name: string) => void) {
 
 async function dirDump(dir: string, fileName = "db_backup_d.dir") {
   return dumpDatabase({ target: target(db), ...tools, dir, fileName, format: "directory", ctx: recorder().ctx });
-}
-
-async function dbExists(name: string): Promise<boolean> {
-  const sql = adminSql();
-  try {
-    return (await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`).length > 0;
-  } finally {
-    await sql.end();
-  }
 }
 
 async function dataMember(dir: string): Promise<string> {
