@@ -151,6 +151,21 @@ describe("directory-format dumps", () => {
     expect(await fs.readdir(dir)).toEqual(["db_backup_c2.dir"]);
   });
 
+  it("a full disk: pg_dump fails, the partial directory is removed, no process left", async () => {
+    // A real full disk: a 64 KiB tmpfs, mounted here (the tests run as root, as in CI).
+    const mnt = path.join(await tmpDir("dirfull"), "fs");
+    await fs.mkdir(mnt);
+    await run("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs", mnt]);
+    try {
+      const err = await dirDump(mnt, "db_backup_f.dir").catch((e) => e);
+      expect(err).toMatchObject({ code: "dump_failed", message: expect.stringMatching(/No space left on device|disk .* is full/) });
+      expect(await fs.readdir(mnt)).toEqual([]);
+      expect(runningChildGroups()).toEqual([]);
+    } finally {
+      await run("umount", [mnt]).catch(() => {});
+    }
+  });
+
   it("an existing .partial directory is never written into", async () => {
     const dir = await tmpDir("dirp");
     await fs.mkdir(path.join(dir, "db_backup_p.dir.partial"));
