@@ -184,8 +184,8 @@ async function benchSize(cluster: Cluster, bouncer: PgBouncer, scale: number) {
         await expectBanner(cluster, db, BEFORE);
         into.push({ label, totalMs: total, probes: p, windowMs: state.swap?.lockedOutMs ?? NaN});
         for (const [driver, d] of p) {
-          const during = d.worstAt === null ? "" : ` (worst began while ${[...timeline].reverse().find(([at]) => at <= d.worstAt!)?.[1] ?? "starting"})`;
-          say(`  ${DRIVER_LABEL[driver]}: downtime ${downtime(d.downtimeMs)}${during}, ${d.failed} failed, slowest ${ms(d.slowestMs)}; ${d.errors.join(" | ") || "no errors"}`);
+          const phaseAt = (at: number | null) => (at === null ? "" : ` (began while ${[...timeline].reverse().find(([t]) => t <= at)?.[1] ?? "starting, before the rollback"})`);
+          say(`  ${DRIVER_LABEL[driver]}: downtime ${downtime(d.downtimeMs)}${phaseAt(d.worstAt)}, ${d.failed} failed, slowest ${ms(d.slowestMs)}${phaseAt(d.slowestAt)}; ${d.errors.join(" | ") || "no errors"}`);
         }
         say(`  total ${secs(total)}; phases: ${[...phases].slice(1).map(([n, v]) => `${n} ${secs(v)}`).join(" · ")}`);
         await admin.unsafe(`DROP DATABASE ${db}_pre_rollback_${stamp}`);
