@@ -95,7 +95,8 @@ export function pgDumpArgs(format: DumpFormat, file?: string, restrictKey?: stri
  * Dumps the target database to `dir/fileName`: written as `fileName.partial` while the same bytes are
  * checksummed and read back in full (one pass, lib/ops/dump-pipe.ts), fsynced, then renamed into place
  * (never over an existing file). On any failure or abort the partial file is removed and nothing is left that looks like a
- * backup.
+ * backup. Directory format (lib/ops/dump-dir.ts): an exclusive `fileName.partial` directory, verified and
+ * checksummed (a manifest of every member's sha256) after pg_dump, then renamed the same way.
  */
 export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
   const { target, ctx, format } = opts;
@@ -136,18 +137,30 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
       lastProgress = Date.now();
       ctx.progress(n, progressTotal);
     };
-    const piped = fh === null
-      ? await runDirDump({ pgDump: opts.pgDump, pgRestore: opts.pgRestore, args: pgDumpDirArgs(partial, dirDumpJobs(), DUMP_COMPRESSION_LEVEL, opts.snapshot), env: { ...pgEnv(target), PGAPPNAME: appName }, dir: partial, signal: ctx.signal, onStderrLine: (line) => ctx.log(line), onBytes })
-      : await pipedDump({
-      pgDump: opts.pgDump,
-      dumpArgs: pgDumpArgs(format, undefined, format === "plain" ? newRestrictKey() : undefined, opts.snapshot),
-      env: { ...pgEnv(target), PGAPPNAME: appName },
-      pgRestore: format === "custom" ? opts.pgRestore : null,
-      file: fh,
-      signal: ctx.signal,
-      onStderrLine: (line) => ctx.log(line),
-      onBytes,
-    }).finally(() => fh.close());
+    const env = { ...pgEnv(target), PGAPPNAME: appName };
+    const onStderrLine = (line: string) => ctx.log(line);
+    const piped =
+      fh === null
+        ? await runDirDump({
+            pgDump: opts.pgDump,
+            pgRestore: opts.pgRestore,
+            args: pgDumpDirArgs(partial, dirDumpJobs(), DUMP_COMPRESSION_LEVEL, opts.snapshot),
+            env,
+            dir: partial,
+            signal: ctx.signal,
+            onStderrLine,
+            onBytes,
+          })
+        : await pipedDump({
+            pgDump: opts.pgDump,
+            dumpArgs: pgDumpArgs(format, undefined, format === "plain" ? newRestrictKey() : undefined, opts.snapshot),
+            env,
+            pgRestore: format === "custom" ? opts.pgRestore : null,
+            file: fh,
+            signal: ctx.signal,
+            onStderrLine,
+            onBytes,
+          }).finally(() => fh.close());
     throwIfAborted(ctx);
     // Plain dumps: pg_restore cannot read them; complete means pg_dump's trailer is at the end.
     const check = piped.ok && format === "plain" ? await verifyDumpFile(partial, "plain", opts.pgRestore) : null;
