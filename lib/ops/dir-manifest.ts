@@ -6,7 +6,7 @@ import { OpError } from "./errors";
 
 // A directory-format dump (pg_dump -Fd) is many files: toc.dat and one compressed file per table's data. Its
 // checksum is the sha256 of a manifest listing every member's sha256, one `<sha256>  <name>` line per file,
-// sorted by name (bytewise) — what `cd DIR && LC_ALL=C sha256sum * | sha256sum` prints. Every entry counts: a
+// sorted by name (bytewise) — what `(export LC_ALL=C; cd DIR && sha256sum -- * | sha256sum)` prints. Every entry counts: a
 // file added, removed, renamed, truncated or changed gives another checksum. Only regular files belong in
 // such a directory; anything else (a symlink, a subdirectory) is refused as not what Lifeboat wrote.
 
