@@ -13,6 +13,7 @@ import postgres from "postgres";
 import { cloneDatabase } from "@/lib/ops/clone";
 import type { OpContext } from "@/lib/ops/context";
 import { DUMP_COMPRESSION_LEVEL, dumpDatabase } from "@/lib/ops/dump";
+import { dirDumpJobs } from "@/lib/ops/dump-dir";
 import { run } from "@/lib/ops/exec";
 import { clientToolFor } from "@/lib/ops/pg-bin";
 import { pgEnv, type TargetDb } from "@/lib/ops/target";
@@ -103,7 +104,11 @@ async function bench(cluster: Cluster) {
       lbDump: [] as number[],
       lbSize: 0,
       lbPhases: new Map<string, number[]>(),
+      bareDir: [] as number[],
+      lbDir: [] as number[],
+      lbDirSize: 0,
     };
+    const dirJobs = dirDumpJobs();
 
     for (let i = 1; i <= runs; i++) {
       let t0 = 0;
@@ -170,6 +175,20 @@ async function bench(cluster: Cluster) {
       m.lbSize = r.sizeBytes;
       for (const [name, ms] of phases) m.lbPhases.set(name, [...(m.lbPhases.get(name) ?? []), ms]);
       await fs.rm(r.path);
+
+      // Directory format: pg_dump -j N writes one file per table (pgbench has one big table: little to share out).
+      say(`run ${i}/${runs}: bare pg_dump -Fd -j ${dirJobs}, then Lifeboat's directory dump (verified, manifest sha256)`);
+      await checkpoint();
+      t0 = performance.now();
+      await run(pgDump, ["--no-password", "-Fd", "-Z", String(DUMP_COMPRESSION_LEVEL), "-j", String(dirJobs), "-f", path.join(outDir, "bare.dir")], { env: pgEnv(t) });
+      m.bareDir.push(performance.now() - t0);
+      await fs.rm(path.join(outDir, "bare.dir"), { recursive: true });
+      await checkpoint();
+      t0 = performance.now();
+      const d = await dumpDatabase({ target: t, pgDump, pgRestore, dir: outDir, fileName: `db_backup_bench_${i}.dir`, format: "directory", ctx: quietCtx(), estimatedBytes: dbBytes });
+      m.lbDir.push(performance.now() - t0);
+      m.lbDirSize = d.sizeBytes;
+      await fs.rm(d.path, { recursive: true });
     }
 
     const cp = median(m.cp);
@@ -179,6 +198,7 @@ async function bench(cluster: Cluster) {
     const seed = median(m.seedDump);
     const lb = median(m.lbDump);
     const bare = median(m.bareDump);
+    const [bareDir, lbDir] = [median(m.bareDir), median(m.lbDir)];
     // A clone is durable when CREATE DATABASE returns (FILE_COPY checkpoints and fsyncs every copied file;
     // WAL_LOG fsyncs the WAL), so the like-for-like raw copy is cp -r followed by sync. Plain cp -r is shown
     // too: it is the lower bound, but its copy is still only in the page cache when it is timed.
@@ -213,6 +233,8 @@ async function bench(cluster: Cluster) {
         `${ratio(lb, bare)} vs bare -Fc · ${ratio(lb, seed)} time, ${ratio(m.lbSize, m.seedSize)} size vs seed`,
         `≤ ${GOAL.dumpVsBare.toFixed(2)}× bare: ${verdict(lb / bare <= GOAL.dumpVsBare)} · ≤ ${GOAL.dumpTime.toFixed(2)}× seed: ${verdict(lb / seed <= GOAL.dumpTime)} · size ≤ ${GOAL.dumpSize.toFixed(2)}×: ${verdict(m.lbSize / m.seedSize <= GOAL.dumpSize)}`,
       ],
+      [`bare pg_dump -Fd -j ${dirJobs} -Z${DUMP_COMPRESSION_LEVEL} (unverified)`, secs(bareDir), "", `${ratio(bareDir, bare)} vs bare -Fc`, ""],
+      [`Lifeboat dump -Fd -j ${dirJobs}, then verify + manifest sha256`, secs(lbDir), formatBytes(m.lbDirSize), `${ratio(lbDir, bareDir)} vs bare -Fd · ${ratio(lbDir, bare)} vs bare -Fc`, "(no goal: verified after the dump)"],
     ];
 
     console.log("");

@@ -32,9 +32,12 @@ import { createDemoReleases } from "./lib/demo-releases";
 import { freePort, startCluster, type Cluster } from "./lib/pg-cluster";
 import { startPgBouncer, type PgBouncer } from "./lib/pgbouncer";
 import { printTable } from "./lib/print-table";
+import { compareStagingRestore, stagingLine } from "./lib/bench-staging";
 import { requirePrereqs } from "./lib/prereqs";
 
-const { values: flags } = parseArgs({ options: { sizes: { type: "string", default: "150MB,1.6GB" }, runs: { type: "string", default: "1" } }, strict: true });
+const { values: flags } = parseArgs({ options: { sizes: { type: "string", default: "150MB,1.6GB" }, runs: { type: "string", default: "1" }, only: { type: "string" } }, strict: true });
+// --only staging: just the staging-restore comparison; --only pgbouncer: just the rollbacks through PgBouncer.
+const only = flags.only;
 const BYTES_PER_SCALE = 15e6; // pgbench: about 15 MB per scale unit
 const sizes = flags.sizes!
   .split(",")
@@ -44,8 +47,8 @@ const sizes = flags.sizes!
     return Number(m[1]) * (m[2]!.toUpperCase() === "GB" ? 1e9 : 1e6);
   });
 const runs = Number(flags.runs);
-if (sizes.some((s) => !(s > 0)) || !Number.isInteger(runs) || runs < 1) {
-  console.error("usage: npm run bench:rollback -- [--sizes 150MB,1.6GB] [--runs N]");
+if (sizes.some((s) => !(s > 0)) || !Number.isInteger(runs) || runs < 1 || (only !== undefined && only !== "staging" && only !== "pgbouncer")) {
+  console.error("usage: npm run bench:rollback -- [--sizes 150MB,1.6GB] [--runs N] [--only staging|pgbouncer]");
   process.exit(2);
 }
 
@@ -65,8 +68,6 @@ interface Measure {
   probes: Map<Driver, ProbeSummary>;
   /** Measured here: Lifeboat, new connections refused (disallow → commit); seed, database missing or incomplete (DROP → psql done). */
   windowMs: number;
-  /** Lifeboat: the staging restore (pg_restore into the new database). */
-  restoreMs?: number;
 }
 
 async function main() {
@@ -139,8 +140,9 @@ async function benchSize(cluster: Cluster, bouncer: PgBouncer, scale: number) {
     const lifeboat: Measure[] = [];
     const pooled: Measure[] = [];
     const seed: Measure[] = [];
-    for (let i = 1; i <= runs; i++) {
+    for (let i = 1; i <= runs && only !== "staging"; i++) {
       for (const [label, probeTarget, into] of [["Lifeboat", direct, lifeboat], ["Lifeboat via PgBouncer", viaBouncer, pooled]] as const) {
+        if (only === "pgbouncer" && into !== pooled) continue;
         await switchRelease(root, "v2");
         await setBanner(cluster, db, AFTER);
         await admin`CHECKPOINT`;
@@ -154,6 +156,7 @@ async function benchSize(cluster: Cluster, bouncer: PgBouncer, scale: number) {
         let phaseName = "start";
         const ctx: OpContext = {
           ...quietCtx(),
+          log: (line) => /^(swapped|PgBouncer resumed)/.test(line) && say(`  ${line}`),
           phase: (name) => {
             const now = performance.now();
             phases.set(phaseName, (phases.get(phaseName) ?? 0) + now - phaseAt);
@@ -179,16 +182,17 @@ async function benchSize(cluster: Cluster, bouncer: PgBouncer, scale: number) {
         const total = performance.now() - t0;
         const p = await probes.stop();
         await expectBanner(cluster, db, BEFORE);
-        into.push({ label, totalMs: total, probes: p, windowMs: state.swap?.lockedOutMs ?? NaN, restoreMs: phases.get("restoring") });
+        into.push({ label, totalMs: total, probes: p, windowMs: state.swap?.lockedOutMs ?? NaN});
         for (const [driver, d] of p) {
-          const during = d.worstAt === null ? "" : ` (worst began while ${[...timeline].reverse().find(([at]) => at <= d.worstAt!)?.[1] ?? "starting"})`;
-          say(`  ${DRIVER_LABEL[driver]}: downtime ${downtime(d.downtimeMs)}${during}, ${d.failed} failed, slowest ${ms(d.slowestMs)}; ${d.errors.join(" | ") || "no errors"}`);
+          const phaseAt = (at: number | null) => (at === null ? "" : ` (began while ${[...timeline].reverse().find(([t]) => t <= at)?.[1] ?? "starting, before the rollback"})`);
+          say(`  ${DRIVER_LABEL[driver]}: downtime ${downtime(d.downtimeMs)}${phaseAt(d.worstAt)}, ${d.failed} failed, slowest ${ms(d.slowestMs)}${phaseAt(d.slowestAt)}; ${d.errors.join(" | ") || "no errors"}`);
         }
         say(`  total ${secs(total)}; phases: ${[...phases].slice(1).map(([n, v]) => `${n} ${secs(v)}`).join(" · ")}`);
         await admin.unsafe(`DROP DATABASE ${db}_pre_rollback_${stamp}`);
       }
 
       // The seed's way, on the same data: back to the bad state first.
+      if (only) continue;
       await switchRelease(root, "v2");
       await run("node", [appctl, "stop"]);
       await run("node", [appctl, "start"]);
@@ -212,15 +216,12 @@ async function benchSize(cluster: Cluster, bouncer: PgBouncer, scale: number) {
       seed.push({ label: "seed", totalMs: seedTotal, probes: p2, windowMs: seedWindow });
       say(`  total ${secs(seedTotal)}, database downtime ${ms(worstDowntime(p2))}`);
     }
-    // The staging restore beside a bare pg_restore -j N of the same dump into a new database.
-    const bare = `${db}_bare_restore`;
-    await admin.unsafe(`CREATE DATABASE ${bare}`);
-    const b0 = performance.now();
-    await run(pgRestore, ["--no-password", "--no-owner", "-j", String(jobs), "-d", bare, path.join(outDir, "lifeboat.dump")], { env: pgEnv(t, bare) });
-    const bareRestoreMs = performance.now() - b0;
-    await admin.unsafe(`DROP DATABASE ${bare}`);
+    // The staging restore beside a bare pg_restore -j N of the same dump, in turns, nothing else running.
     await run("node", [appctl, "stop"]).catch(() => {});
-    return { bytes: scale * BYTES_PER_SCALE, scale, dbBytes, jobs, bareRestoreMs, lifeboat: medianMeasure(lifeboat), pooled: medianMeasure(pooled), seed: medianMeasure(seed) };
+    say(`staging restore vs a bare pg_restore -j ${jobs} of the same dump (in turns, no probes, no app)`);
+    const staging = only === "pgbouncer" ? null : await compareStagingRestore({ admin, target: t, file: path.join(outDir, "lifeboat.dump"), sha256: dumped.sha256, format: "custom", pgRestore, psql, jobs, runs: Math.max(runs, 3), say });
+    await run("node", [appctl, "stop"]).catch(() => {});
+    return { bytes: scale * BYTES_PER_SCALE, scale, dbBytes, staging, lifeboat: medianMeasure(lifeboat), pooled: medianMeasure(pooled), seed: medianMeasure(seed) };
   } finally {
     await run("node", [appctl, "stop"]).catch(() => {});
     await admin.end({ timeout: 5 });
@@ -282,6 +283,7 @@ function report(results: Awaited<ReturnType<typeof benchSize>>[], major: number)
   for (const r of results) {
     const size = formatBytes(r.dbBytes);
     for (const m of [r.lifeboat, r.pooled, r.seed]) {
+      if (!m) continue;
       for (const [driver, d] of m.probes) {
         rows.push([size, m.label, DRIVER_LABEL[driver], secs(m.totalMs), downtime(d.downtimeMs), String(d.failed), ms(d.slowestMs), ms(m.windowMs), d.errors.slice(0, 3).join(" | ")]);
       }
@@ -291,19 +293,16 @@ function report(results: Awaited<ReturnType<typeof benchSize>>[], major: number)
   console.log(`Lifeboat rollback benchmark — what each driver sees during a code + database rollback, PostgreSQL ${major}, fsync on, median of ${runs} run(s)`);
   printTable(["database", "method", "driver", "total", "downtime (probe)", "failed", "slowest answer", "refused/incomplete", "errors"], rows, new Set([0, 3, 4, 5, 6, 7]));
   console.log("");
-  for (const r of results) {
-    const restore = r.lifeboat.restoreMs ?? NaN;
-    console.log(
-      `${formatBytes(r.dbBytes)}: staging restore ${secs(restore)} vs bare pg_restore -j ${r.jobs} ${secs(r.bareRestoreMs)} = ${(restore / r.bareRestoreMs).toFixed(2)}× (goal ≤ 1.1×: ${restore <= 1.1 * r.bareRestoreMs ? "met" : "NOT met"})`,
-    );
-  }
+  for (const r of results) if (r.staging) console.log(stagingLine(formatBytes(r.dbBytes), r.staging));
   const big = results[results.length - 1];
-  if (big) {
+  if (big?.pooled) {
     const failed = [...big.pooled.probes.values()].reduce((n, d) => n + d.failed, 0);
     const slowest = Math.max(...[...big.pooled.probes.values()].map((d) => d.slowestMs));
     console.log(
       `Goal through PgBouncer at ${formatBytes(big.dbBytes)}: 0 failed probe queries and the slowest answer ≤ 0.5 s: ${failed} failed, slowest ${ms(slowest)} — ${failed === 0 && slowest <= 500 ? "met" : "NOT met"}`,
     );
+  }
+  if (big?.lifeboat) {
     console.log(`Without PgBouncer at ${formatBytes(big.dbBytes)}: ${[...big.lifeboat.probes].map(([d, p]) => `${DRIVER_LABEL[d]} ${downtime(p.downtimeMs)} (${p.failed} failed)`).join(", ")}`);
   }
   console.log("");
@@ -317,9 +316,9 @@ function report(results: Awaited<ReturnType<typeof benchSize>>[], major: number)
 
 const worstDowntime = (p: Map<Driver, ProbeSummary>) => Math.max(...[...p.values()].map((d) => d.downtimeMs));
 
-function medianMeasure(xs: Measure[]): Measure {
+function medianMeasure(xs: Measure[]): Measure | undefined {
   const s = [...xs].sort((a, b) => worstDowntime(a.probes) - worstDowntime(b.probes));
-  return s[Math.floor((s.length - 1) / 2)]!;
+  return s[Math.floor((s.length - 1) / 2)];
 }
 
 function quietCtx(): OpContext {

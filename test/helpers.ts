@@ -34,6 +34,16 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${crypto.randomBytes(4).toString("hex")}`;
 }
 
+/** Whether a database of this name exists on the test cluster. */
+export async function dbExists(name: string): Promise<boolean> {
+  const sql = adminSql();
+  try {
+    return (await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`).length > 0;
+  } finally {
+    await sql.end();
+  }
+}
+
 /** Creates an empty database with a unique name and returns the name. */
 export async function createScratchDb(prefix = "t"): Promise<string> {
   const name = uniqueName(prefix);

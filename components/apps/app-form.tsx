@@ -18,7 +18,7 @@ export interface AppFormValues {
   deployRoot: string;
   backupsDir: string;
   defaultMethod: "dump" | "clone";
-  dumpFormat: "custom" | "plain";
+  dumpFormat: "custom" | "plain" | "directory";
   cloneStrategy: "file_copy" | "wal_log";
   retention: number;
   staleAfterHours: number;
@@ -144,6 +144,7 @@ export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Pa
           "Dump format",
           <select name="dumpFormat" defaultValue={v.dumpFormat ?? "custom"} className={input}>
             <option value="custom">custom (.dump, compressed, verified by pg_restore)</option>
+            <option value="directory">directory (.dir, pg_dump -j: parallel dump and restore, for many tables)</option>
             <option value="plain">plain SQL (.sql, for compatibility)</option>
           </select>,
         )}

@@ -21,7 +21,7 @@ const bytes = () => bigint({ mode: "number" });
 
 export const roleEnum = pgEnum("role", ["viewer", "operator", "admin"]);
 export const backupMethodEnum = pgEnum("backup_method", ["dump", "clone"]);
-export const dumpFormatEnum = pgEnum("dump_format", ["custom", "plain"]);
+export const dumpFormatEnum = pgEnum("dump_format", ["custom", "plain", "directory"]);
 export const cloneStrategyEnum = pgEnum("clone_strategy", ["file_copy", "wal_log"]);
 // scheduled (issue 9): made by a schedule (lib/db/schema-schedules.ts); its own retention class.
 export const backupKindEnum = pgEnum("backup_kind", ["automatic", "manual", "named", "found", "pre_rollback", "scheduled"]);

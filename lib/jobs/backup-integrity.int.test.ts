@@ -97,17 +97,22 @@ async function live() {
   return mods.restore.tableFingerprint(target, target.database);
 }
 
+/** "Restore database" of this backup through its job succeeds and gives back the same tables. */
+async function restoresUnchanged(backupId: number) {
+  const before = await live();
+  session.user = ADMIN;
+  const r = await mods.releaseActions.restoreAction({ app: SLUG, backupId, confirm: SLUG });
+  expect(r).toMatchObject({ status: "ok" });
+  const job = await settled((r as { data: { jobId: number } }).data.jobId);
+  expect(job.status, job.error ?? "").toBe("ok");
+  expect(await live()).toEqual(before);
+}
+
 describe("Restore database runs only what Lifeboat wrote", () => {
   it("a genuine plain backup (pg_dump --restrict-key) restores through the job", async () => {
     const b = await takeBackup(OPERATOR);
     expect(await fs.readFile(path.join(backupsDir, b.name), "utf8")).toMatch(/^\\restrict [A-Za-z0-9]+$/m);
-    const before = await live();
-    session.user = ADMIN;
-    const r = await mods.releaseActions.restoreAction({ app: SLUG, backupId: b.id, confirm: SLUG });
-    expect(r).toMatchObject({ status: "ok" });
-    const job = await settled((r as { data: { jobId: number } }).data.jobId);
-    expect(job.status, job.error ?? "").toBe("ok");
-    expect(await live()).toEqual(before);
+    await restoresUnchanged(b.id);
   });
 
   it("a recorded plain backup whose file was replaced is refused as tampered; nothing in it runs", async () => {
@@ -170,5 +175,33 @@ describe("Restore database runs only what Lifeboat wrote", () => {
     await sql.end();
     session.user = ADMIN;
     expect(await mods.releaseActions.restoreAction({ app: SLUG, backupId: b.id, confirm: SLUG })).toMatchObject({ status: "error", code: "no_checksum" });
+  });
+});
+
+describe("directory-format backups through the jobs", () => {
+  it("are written as a .dir, verified, restored with pg_restore -j; a changed member is found by Verify and refused", async () => {
+    const meta = adminSql(new URL(metaUrl).pathname.slice(1));
+    await meta`UPDATE apps SET dump_format = 'directory' WHERE id = ${appId}`;
+    await meta.end();
+    try {
+      const b = await takeBackup(OPERATOR);
+      expect(b).toMatchObject({ format: "directory", name: expect.stringMatching(/\.dir$/) });
+      const dir = path.join(backupsDir, b.name);
+      expect(await fs.readdir(dir)).toContain("toc.dat");
+      await restoresUnchanged(b.id);
+
+      const member = (await fs.readdir(dir)).find((f) => f.endsWith(".dat.gz"))!;
+      await fs.appendFile(path.join(dir, member), "x");
+      session.user = OPERATOR;
+      const v = await mods.appActions.verifyBackupAction({ app: SLUG, backupId: b.id });
+      expect((await settled((v as { data: { jobId: number } }).data.jobId)).status).toBe("failed");
+      expect(await mods.backups.getBackup(appId, b.id)).toMatchObject({ status: "tampered" });
+      session.user = ADMIN;
+      expect(await mods.releaseActions.restoreAction({ app: SLUG, backupId: b.id, confirm: SLUG })).toMatchObject({ status: "error", code: "tampered" });
+    } finally {
+      const sql = adminSql(new URL(metaUrl).pathname.slice(1));
+      await sql`UPDATE apps SET dump_format = 'plain' WHERE id = ${appId}`;
+      await sql.end();
+    }
   });
 });

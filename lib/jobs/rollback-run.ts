@@ -189,7 +189,7 @@ async function planDatabase(r: Resolved, target: TargetDb, server: ServerInfo, f
   if (backup.method === "clone") {
     return { source: "clone", cloneName: backup.name, strategy: r.app.cloneStrategy, supportsStrategy: server.supportsFileCopy, staging, preRollbackName: pre, fidelity };
   }
-  const jobs = backup.format === "custom" ? await restoreJobsFor(r.backupFile!, server.pgRestorePath) : 1;
+  const jobs = backup.format === "custom" || backup.format === "directory" ? await restoreJobsFor(r.backupFile!, server.pgRestorePath) : 1;
   return {
     source: "dump",
     file: r.backupFile!,

@@ -6,7 +6,7 @@ import { assertDbName, isValidDbName, MAX_IDENTIFIER_BYTES } from "./identifiers
 // clone databases on the server (the backup script seed's <db>_backup_YYYYMMDD_HHMMSS scheme).
 
 export type DumpKind = "automatic" | "manual" | "named" | "scheduled";
-export type DumpFormat = "custom" | "plain";
+export type DumpFormat = "custom" | "plain" | "directory";
 
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
@@ -32,9 +32,9 @@ export function validateLabel(label: string): string {
   return label;
 }
 
-/** db_backup_<unix seconds>, db_backup_manual_<unix seconds> or db_backup_<label>, with .dump or .sql. */
+/** db_backup_<unix seconds>, db_backup_manual_<unix seconds> or db_backup_<label>, with .dump, .sql or .dir (a directory). */
 export function dumpFileName(kind: DumpKind, format: DumpFormat, opts: { now: Date; label?: string }): string {
-  const ext = format === "plain" ? "sql" : "dump";
+  const ext = format === "plain" ? "sql" : format === "directory" ? "dir" : "dump";
   const unix = Math.floor(opts.now.getTime() / 1000);
   if (!Number.isFinite(unix)) throw new OpError("invalid_time", "Cannot name a backup: the clock gave an invalid date.");
   switch (kind) {
@@ -50,9 +50,9 @@ export function dumpFileName(kind: DumpKind, format: DumpFormat, opts: { now: Da
   }
 }
 
-/** Does this file name look like a dump file Lifeboat (or the Ansible seed) writes? */
+/** Does this file name look like a dump file Lifeboat (or the Ansible seed) writes (.dir: a pg_dump -Fd directory)? */
 export function isDumpFileName(name: string): boolean {
-  return /^db_backup_[A-Za-z0-9][A-Za-z0-9._-]{0,70}\.(dump|sql)$/.test(name) && !name.includes("..");
+  return /^db_backup_[A-Za-z0-9][A-Za-z0-9._-]{0,70}\.(dump|sql|dir)$/.test(name) && !name.includes("..");
 }
 
 export type CloneTag = "backup" | "pre_rollback" | "staging";

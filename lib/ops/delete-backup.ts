@@ -17,7 +17,7 @@ export async function deleteDumpFile(backupsDir: string, fileName: string): Prom
   if (!isDumpFileName(fileName)) {
     throw new OpError(
       "invalid_name",
-      `Refusing to delete "${fileName.slice(0, 80)}": only backup files named db_backup_….dump or db_backup_….sql are deleted.`,
+      `Refusing to delete "${fileName.slice(0, 80)}": only backups named db_backup_….dump, db_backup_….sql or db_backup_….dir are deleted.`,
     );
   }
   const file = await resolveInside(backupsDir, fileName, "backup file");
@@ -26,10 +26,12 @@ export async function deleteDumpFile(backupsDir: string, fileName: string): Prom
     throw e;
   });
   if (!stat) return false;
-  if (!stat.isFile()) {
-    throw new OpError("invalid_name", `Refusing to delete ${fileName}: it is not a regular file (a symlink or a directory).`);
+  // A .dir backup is a pg_dump -Fd directory (removed with its files; rm never follows a symlink inside it).
+  const isDir = fileName.endsWith(".dir");
+  if (isDir ? !stat.isDirectory() : !stat.isFile()) {
+    throw new OpError("invalid_name", `Refusing to delete ${fileName}: it is not a regular ${isDir ? "directory" : "file"} (a symlink or something else).`);
   }
-  await fs.rm(file);
+  await fs.rm(file, { recursive: isDir });
   await fsyncDir(path.dirname(file));
   return true;
 }

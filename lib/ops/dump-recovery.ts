@@ -3,6 +3,7 @@ import path from "node:path";
 import { endLockWaitersNamed, sessionsNamed, waitUntilGone } from "./catalog";
 import { dumpSteps, renameNoReplace, verifyAndChecksum, type DumpFormat } from "./dump";
 import type { JournalEntry } from "./journal";
+import { backupSize } from "./dir-manifest";
 import { fsyncDir, resolveInside } from "./paths";
 import { withMaintenance, type TargetDb } from "./target";
 
@@ -79,7 +80,7 @@ export async function reconcileDump(
       return { outcome: "left", file: start.file, decisions };
     }
     // No pg_dump of this job is left to finish it, and a full read fails: provably incomplete.
-    await fs.rm(partial, { force: true });
+    await fs.rm(partial, { force: true, recursive: opts.format === "directory" });
     await fsyncDir(path.dirname(partial)).catch(() => {});
     decisions.push(`removed ${start.partial}: no pg_dump was writing it any more and it does not read back (${check.reason})`);
     return { outcome: "removed", file: start.file, decisions };
@@ -93,6 +94,6 @@ export async function reconcileDump(
     if (partialStat && finalStat && partialStat.ino === finalStat.ino) await fs.unlink(partial);
     decisions.push(`${start.file} had been written completely; read it back in full and kept it`);
   }
-  const { size } = await fs.stat(finalPath);
+  const size = await backupSize(finalPath);
   return { outcome: "kept", file: start.file, sizeBytes: size, sha256: check.sha256, decisions };
 }

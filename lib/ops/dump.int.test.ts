@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { seedShop } from "@/scripts/lib/seed-shop";
-import { adminSql, createScratchDb, pg, tmpDir, target, uniqueName } from "@/test/helpers";
+import { adminSql, createScratchDb, pg, tmpDir, target, uniqueName, dbExists } from "@/test/helpers";
 import { sha256File } from "./checksum";
 import type { OpContext } from "./context";
 import { DUMP_COMPRESSION_LEVEL, DUMP_PHASE, dumpDatabase, verifyDumpFile } from "./dump";
@@ -304,13 +304,3 @@ describe("failures leave nothing behind", () => {
   });
 
 });
-
-async function dbExists(name: string): Promise<boolean> {
-  const sql = adminSql();
-  try {
-    const rows = await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`;
-    return rows.length > 0;
-  } finally {
-    await sql.end();
-  }
-}

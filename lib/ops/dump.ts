@@ -2,7 +2,6 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { sha256File } from "./checksum";
 import type { OpContext } from "./context";
 import { assertSpaceFor } from "./disk";
 import { OpError } from "./errors";
@@ -10,11 +9,14 @@ import { pipedDump } from "./dump-pipe";
 import { ProcessError, runUnchecked } from "./exec";
 import { defineSteps } from "./journal";
 import { errorLine } from "./dump-pipe";
+import { dirDumpJobs, pgDumpDirArgs, runDirDump } from "./dump-dir";
+import { PLAIN_TRAILER, verifyDumpFile, type DumpFormat } from "./dump-verify";
 import { fsyncDir, resolveInside } from "./paths";
 import { newRestrictKey } from "./plain-dump-scan";
 import { pgEnv, type TargetDb } from "./target";
 
-export type DumpFormat = "custom" | "plain";
+export type { DumpFormat };
+export { PLAIN_TRAILER, plainDumpComplete, readTail, verifyAndChecksum, verifyDumpFile } from "./dump-verify";
 
 export interface DumpOptions {
   target: TargetDb;
@@ -50,8 +52,6 @@ export const dumpSteps = defineSteps({
   verified: ["dump:verified", z.object({ file: fileField, sizeBytes: z.number(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })],
   renamed: ["dump:renamed", z.object({ file: fileField })],
 });
-/** The last line pg_dump writes to a plain dump that it finished (POSTGRES-SAFETY: pg_dump / psql). */
-export const PLAIN_TRAILER = "-- PostgreSQL database dump complete";
 
 /**
  * gzip level for custom-format dumps (`pg_dump -Fc -Z`). pg_dump compresses in the same single thread that
@@ -76,6 +76,7 @@ export const DUMP_COMPRESSION_LEVEL = 1;
  * dumps stay uncompressed text (verification reads their trailer, restore scans them for meta-commands).
  */
 export function pgDumpArgs(format: DumpFormat, file?: string, restrictKey?: string, snapshot?: string): string[] {
+  if (format === "directory") throw new Error("directory dumps: pgDumpDirArgs (lib/ops/dump-dir.ts)");
   if (restrictKey !== undefined && !/^[A-Za-z0-9]+$/.test(restrictKey)) throw new Error("a psql restrict key has only letters and digits");
   if (snapshot !== undefined && !/^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i.test(snapshot)) throw new Error("not a snapshot name");
   // Plain dumps open with `\restrict KEY` and close with `\unrestrict KEY`: psql runs no meta-command in
@@ -94,7 +95,8 @@ export function pgDumpArgs(format: DumpFormat, file?: string, restrictKey?: stri
  * Dumps the target database to `dir/fileName`: written as `fileName.partial` while the same bytes are
  * checksummed and read back in full (one pass, lib/ops/dump-pipe.ts), fsynced, then renamed into place
  * (never over an existing file). On any failure or abort the partial file is removed and nothing is left that looks like a
- * backup.
+ * backup. Directory format (lib/ops/dump-dir.ts): an exclusive `fileName.partial` directory, verified and
+ * checksummed (a manifest of every member's sha256) after pg_dump, then renamed the same way.
  */
 export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
   const { target, ctx, format } = opts;
@@ -113,7 +115,8 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
   try {
     // Exclusive create: a partial that already exists belongs to another dump (or a crash recovery has not
     // cleaned up yet); never write over it, and never remove it below.
-    const fh = await fs.open(partial, "wx", 0o600).catch((e: NodeJS.ErrnoException) => {
+    // A directory dump: mkdir fails on an existing name just the same (and pg_dump -Fd fills an empty one).
+    const fh = await (format === "directory" ? fs.mkdir(partial, { mode: 0o700 }).then(() => null) : fs.open(partial, "wx", 0o600)).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== "EEXIST") throw e;
       throw new OpError(
         "dump_in_progress",
@@ -129,20 +132,35 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
     // spawn only listens for a future abort; one that already happened is checked here.
     throwIfAborted(ctx);
     let lastProgress = 0;
-    const piped = await pipedDump({
-      pgDump: opts.pgDump,
-      dumpArgs: pgDumpArgs(format, undefined, format === "plain" ? newRestrictKey() : undefined, opts.snapshot),
-      env: { ...pgEnv(target), PGAPPNAME: appName },
-      pgRestore: format === "custom" ? opts.pgRestore : null,
-      file: fh,
-      signal: ctx.signal,
-      onStderrLine: (line) => ctx.log(line),
-      onBytes: (n) => {
-        if (Date.now() - lastProgress < PROGRESS_MS) return;
-        lastProgress = Date.now();
-        ctx.progress(n, progressTotal);
-      },
-    }).finally(() => fh.close());
+    const onBytes = (n: number) => {
+      if (Date.now() - lastProgress < PROGRESS_MS) return;
+      lastProgress = Date.now();
+      ctx.progress(n, progressTotal);
+    };
+    const env = { ...pgEnv(target), PGAPPNAME: appName };
+    const onStderrLine = (line: string) => ctx.log(line);
+    const piped =
+      fh === null
+        ? await runDirDump({
+            pgDump: opts.pgDump,
+            pgRestore: opts.pgRestore,
+            args: pgDumpDirArgs(partial, dirDumpJobs(), DUMP_COMPRESSION_LEVEL, opts.snapshot),
+            env,
+            dir: partial,
+            signal: ctx.signal,
+            onStderrLine,
+            onBytes,
+          })
+        : await pipedDump({
+            pgDump: opts.pgDump,
+            dumpArgs: pgDumpArgs(format, undefined, format === "plain" ? newRestrictKey() : undefined, opts.snapshot),
+            env,
+            pgRestore: format === "custom" ? opts.pgRestore : null,
+            file: fh,
+            signal: ctx.signal,
+            onStderrLine,
+            onBytes,
+          }).finally(() => fh.close());
     throwIfAborted(ctx);
     // Plain dumps: pg_restore cannot read them; complete means pg_dump's trailer is at the end.
     const check = piped.ok && format === "plain" ? await verifyDumpFile(partial, "plain", opts.pgRestore) : null;
@@ -168,7 +186,7 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
     return { path: finalPath, sizeBytes: size, sha256, verifiedAt, durationMs: Date.now() - started };
   } catch (e) {
     if (ownPartial) {
-      await fs.rm(partial, { force: true }).catch((rmErr: Error) => ctx.log(`could not remove ${partial}: ${rmErr.message}`));
+      await fs.rm(partial, { force: true, recursive: format === "directory" }).catch((rmErr: Error) => ctx.log(`could not remove ${partial}: ${rmErr.message}`));
       await fsyncDir(dir).catch(() => {});
     }
     throw mapDumpError(e, ctx, target.database);
@@ -177,105 +195,6 @@ export async function dumpDatabase(opts: DumpOptions): Promise<DumpResult> {
 
 /** The one phase in which the dump is written, read back and checksummed. */
 export const DUMP_PHASE = "dumping, verifying and checksumming";
-
-/**
- * A dump file already on disk (recovery of an interrupted backup): the full read-back (pg_restore, its own
- * process) and the sha256 (Node's thread pool) both read the whole file, so they run side by side. Both read
- * the same closed file, which nothing writes any more, so the checksum covers exactly the bytes that were
- * verified. When either fails the other is stopped and awaited, so no pg_restore outlives the call.
- */
-export async function verifyAndChecksum(
-  file: string,
-  format: DumpFormat,
-  pgRestore: string,
-  signal?: AbortSignal,
-): Promise<{ ok: true; sha256: string } | { ok: false; reason: string }> {
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  if (signal?.aborted) stop.abort();
-  else signal?.addEventListener("abort", onAbort, { once: true });
-  let hashError: unknown;
-  try {
-    const [verified, hashed] = await Promise.allSettled([
-      verifyDumpFile(file, format, pgRestore, stop.signal).then(
-        (check) => {
-          if (!check.ok) stop.abort();
-          return check;
-        },
-        (e: unknown) => {
-          stop.abort();
-          throw e;
-        },
-      ),
-      sha256File(file, stop.signal).catch((e: unknown) => {
-        // An error of its own (not our stop) ends the verification too, and is the one reported.
-        if (!stop.signal.aborted) hashError = e;
-        stop.abort();
-        return undefined;
-      }),
-    ]);
-    if (signal?.aborted) throw cancelled();
-    if (hashError !== undefined) throw hashError;
-    if (verified.status === "rejected") throw verified.reason;
-    const check = verified.value;
-    if (!check.ok) return { ok: false, reason: check.reason ?? "it does not read back" };
-    const sha256 = hashed.status === "fulfilled" ? hashed.value : undefined;
-    if (!sha256) throw new Error("the checksum of the dump did not complete");
-    return { ok: true, sha256 };
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-  }
-}
-
-/**
- * Reads a dump back in full. Custom format: `pg_restore -f /dev/null` (`--list` only reads the table of
- * contents and passes a truncated file). Plain: the file must end with pg_dump's completion trailer.
- */
-export async function verifyDumpFile(
-  file: string,
-  format: DumpFormat,
-  pgRestore: string,
-  signal?: AbortSignal,
-): Promise<{ ok: boolean; reason?: string }> {
-  let size: number;
-  try {
-    size = (await fs.stat(file)).size;
-  } catch (e) {
-    return { ok: false, reason: `cannot read the file: ${(e as Error).message}` };
-  }
-  if (size === 0) return { ok: false, reason: "the file is empty" };
-  if (format === "plain") {
-    const tail = await readTail(file, 4096);
-    return plainDumpComplete(tail)
-      ? { ok: true }
-      : { ok: false, reason: `the file does not end with "${PLAIN_TRAILER}": it is incomplete` };
-  }
-  const r = await runUnchecked(pgRestore, ["-f", "/dev/null", file], { signal }).catch((e: Error) => e);
-  if (r instanceof Error) return { ok: false, reason: `pg_restore could not be run: ${r.message}` };
-  if (r.code === 0) return { ok: true };
-  return { ok: false, reason: `pg_restore could not read it: ${errorLine(r.stderrTail) || `exit code ${r.code}`}` };
-}
-
-/** Does the end of a plain dump carry pg_dump's completion trailer (possibly followed by `\unrestrict`)? */
-export function plainDumpComplete(tail: string): boolean {
-  const lines = tail.split("\n").map((l) => l.replace(/\r$/, ""));
-  let i = lines.length - 1;
-  while (i >= 0 && (lines[i] === "" || lines[i] === "--" || /^\\unrestrict [A-Za-z0-9]+$/.test(lines[i]!))) i--;
-  return i >= 0 && lines[i] === PLAIN_TRAILER;
-}
-
-export async function readTail(file: string, bytes: number): Promise<string> {
-  const fh = await fs.open(file, "r");
-  try {
-    const { size } = await fh.stat();
-    const len = Math.min(size, bytes);
-    const buf = Buffer.alloc(len);
-    await fh.read(buf, 0, len, size - len);
-    return buf.toString("utf8");
-  } finally {
-    await fh.close();
-  }
-}
 
 /**
  * rename() silently replaces an existing file, so the final name is made with link(), which refuses one,

@@ -56,7 +56,7 @@ export function seedNameKind(name: string): { kind: "automatic" | "manual" | "na
 export interface AdoptedDump {
   sha256: string;
   sizeBytes: number;
-  format: DumpFormat;
+  format: Exclude<DumpFormat, "directory">;
 }
 
 export interface InspectOptions {
@@ -105,7 +105,7 @@ export async function inspectFoundDump(dir: string, name: string, opts: InspectO
     } finally {
       await fh.close();
     }
-    const format: DumpFormat = head.toString("latin1") === "PGDMP" ? "custom" : "plain";
+    const format: Exclude<DumpFormat, "directory"> = head.toString("latin1") === "PGDMP" ? "custom" : "plain";
     opts.phase?.("reading back");
     if (format === "plain") {
       if (!plainDumpComplete(await readTail(verified.readPath, 4096))) {

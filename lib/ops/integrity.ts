@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
+import { dirManifest, dirMembers, sameMembers } from "./dir-manifest";
 import { OpError } from "./errors";
 
 // The checksum gate: a dump is restored (or verified) only while its bytes still have the sha256 recorded
@@ -52,6 +53,7 @@ export async function openVerifiedBackupFile(file: string, expected: string | nu
   const fh = await fs.open(file, "r").catch(() => {
     throw new OpError("missing_file", `The backup file ${file} does not exist or cannot be read.`);
   });
+  if ((await fh.stat()).isDirectory()) return openVerifiedDir(file, fh, expected, signal);
   try {
     const stamp = toStamp(await fh.stat({ bigint: true }));
     const hash = crypto.createHash("sha256");
@@ -68,24 +70,59 @@ export async function openVerifiedBackupFile(file: string, expected: string | nu
       if (!sameStamp(stamp, toStamp(await fh.stat({ bigint: true })))) throw changedWhileChecking(file);
     };
     await assertUnchanged();
-    if (sha256 !== expected.toLowerCase()) {
-      throw new OpError(
-        "tampered",
-        `${file} was changed after Lifeboat wrote it: its sha256 is ${sha256.slice(0, 12)}…, not the recorded ${expected.slice(0, 12)}…. ` +
-          `It is marked tampered and will not be restored. Find out who can write to the backups directory.`,
-        { sha256 },
-      );
-    }
-    const procPath = `/proc/${process.pid}/fd/${fh.fd}`;
-    const viaProc = await fs.stat(procPath, { bigint: true }).then(
-      (st) => st.ino === stamp.ino && st.dev === stamp.dev,
-      () => false,
-    );
-    return { sha256, stamp, readPath: viaProc ? procPath : file, assertUnchanged, close: () => fh.close() };
+    assertExpected(file, sha256, expected);
+    return { sha256, stamp, readPath: await procPathOf(fh, file, stamp), assertUnchanged, close: () => fh.close() };
   } catch (e) {
     await fh.close();
     throw e;
   }
+}
+
+/**
+ * A directory-format dump: its checksum is that of its manifest (lib/ops/dir-manifest.ts). The tools read it
+ * through the open directory's /proc path (the very directory that was hashed, even if the name is renamed
+ * over); assertUnchanged refuses when a member was added, removed, renamed or written since.
+ */
+async function openVerifiedDir(dir: string, fh: fs.FileHandle, expected: string, signal?: AbortSignal): Promise<OpenVerifiedFile> {
+  try {
+    const stamp = toStamp(await fh.stat({ bigint: true }));
+    const members = await dirMembers(dir);
+    const { sha256 } = await dirManifest(dir, members, signal).catch((e: unknown) => {
+      if (signal?.aborted) throw new OpError("cancelled", "Cancelled while checking the backup's checksum; nothing was restored.");
+      throw e;
+    });
+    const readPath = await procPathOf(fh, dir, stamp);
+    const assertUnchanged = async () => {
+      const same = sameStamp(stamp, toStamp(await fh.stat({ bigint: true }))) && sameMembers(members, await dirMembers(readPath).catch(() => []));
+      if (!same) throw changedWhileChecking(dir);
+    };
+    await assertUnchanged();
+    assertExpected(dir, sha256, expected);
+    return { sha256, stamp, readPath, assertUnchanged, close: () => fh.close() };
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+function assertExpected(file: string, sha256: string, expected: string): void {
+  if (sha256 === expected.toLowerCase()) return;
+  throw new OpError(
+    "tampered",
+    `${file} was changed after Lifeboat wrote it: its sha256 is ${sha256.slice(0, 12)}…, not the recorded ${expected.slice(0, 12)}…. ` +
+      `It is marked tampered and will not be restored. Find out who can write to the backups directory.`,
+    { sha256 },
+  );
+}
+
+/** /proc/<pid>/fd/<n> when it opens the same inode (Linux), else the path itself. */
+async function procPathOf(fh: fs.FileHandle, file: string, stamp: FileStamp): Promise<string> {
+  const procPath = `/proc/${process.pid}/fd/${fh.fd}`;
+  const viaProc = await fs.stat(procPath, { bigint: true }).then(
+    (st) => st.ino === stamp.ino && st.dev === stamp.dev,
+    () => false,
+  );
+  return viaProc ? procPath : file;
 }
 
 /** Hashes and compares like openVerifiedBackupFile, for a caller that reads the file by path right after. */

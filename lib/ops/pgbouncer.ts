@@ -47,14 +47,22 @@ function describe(a: PgBouncerAdmin): string {
   return `PgBouncer ${a.host}:${a.port}`;
 }
 
+/** A database PAUSEd by pauseDatabase; resume() sends RESUME on the connection that paused it. */
+export interface PausedDatabase {
+  resume(): Promise<{ ok: true; state: "resumed" | "not_paused" } | { ok: false; error: string }>;
+}
+
 /**
  * PAUSE `a.database`, waiting at most `timeoutMs`. When it does not complete in time (a session-pooled client,
  * a transaction left open) the pause is cancelled with RESUME and an OpError says nothing was changed.
+ * The admin connection stays open for the RESUME: clients wait from PAUSE to RESUME, and a new connection
+ * (TCP, authentication) would add its own time to their wait.
  */
-export async function pauseDatabase(a: PgBouncerAdmin, timeoutMs: number): Promise<void> {
+export async function pauseDatabase(a: PgBouncerAdmin, timeoutMs: number): Promise<PausedDatabase> {
   assertDbName(a.database, "PgBouncer database name");
   const sql = connectAdmin(a);
   let timer: NodeJS.Timeout | undefined;
+  let held = false;
   try {
     const paused = sql.unsafe(`PAUSE ${a.database}`).simple().then(
       () => "paused" as const,
@@ -62,7 +70,10 @@ export async function pauseDatabase(a: PgBouncerAdmin, timeoutMs: number): Promi
     );
     const timedOut = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), timeoutMs)));
     const outcome = await Promise.race([paused, timedOut]);
-    if (outcome === "paused") return;
+    if (outcome === "paused") {
+      held = true;
+      return { resume: () => resumeOn(sql, a) };
+    }
     // Timed out or failed: whatever PgBouncer did with the PAUSE, take it back before saying so.
     const resumed = await resumeDatabase(a).then(
       () => "",
@@ -79,7 +90,20 @@ export async function pauseDatabase(a: PgBouncerAdmin, timeoutMs: number): Promi
   } finally {
     clearTimeout(timer);
     // A PAUSE still waiting never answers: end the connection without waiting for it.
-    await sql.end({ timeout: 0 }).catch(() => {});
+    if (!held) await sql.end({ timeout: 0 }).catch(() => {});
+  }
+}
+
+/** RESUME on the pausing connection; if that fails (the connection was lost), on new ones with retries. */
+async function resumeOn(sql: postgres.Sql, a: PgBouncerAdmin): Promise<{ ok: true; state: "resumed" | "not_paused" } | { ok: false; error: string }> {
+  try {
+    await sql.unsafe(`RESUME ${a.database}`).simple();
+    return { ok: true, state: "resumed" };
+  } catch (e) {
+    if (/is not paused/.test((e as Error).message)) return { ok: true, state: "not_paused" };
+    return resumeWithRetry(a);
+  } finally {
+    void sql.end({ timeout: 2 }).catch(() => {});
   }
 }
 

@@ -8,7 +8,7 @@ import { isValidDbName, quoteIdent } from "./identifiers";
 export interface ManualRestoreInput {
   /** The app's connection parts (an AppView fits); its password is never read. */
   app: { dbHost: string; dbPort: number; dbUser: string; dbName: string; backupsDir: string; pgDumpPath?: string | null };
-  backup: { name: string; method: "dump" | "clone"; format?: "custom" | "plain" | null; sha256?: string | null };
+  backup: { name: string; method: "dump" | "clone"; format?: "custom" | "plain" | "directory" | null; sha256?: string | null };
   /** When the restore would happen: names the database put aside. */
   now?: Date;
 }
@@ -48,14 +48,15 @@ export function manualRestoreCommand(input: ManualRestoreInput): string {
   if (!isDumpFileName(backup.name)) return `# No manual command: "${backup.name}" is not a backup file name Lifeboat writes.`;
   const file = path.join(app.backupsDir, backup.name);
   const staging = timestampedDbName(live, "staging", now);
-  const plain = (backup.format ?? (backup.name.endsWith(".sql") ? "plain" : "custom")) === "plain";
-  const restore = plain
-    ? `${tool("psql")} -X -v ON_ERROR_STOP=1 --single-transaction -d ${staging} -f ${sh(file)}`
-    : `${tool("pg_restore")} --exit-on-error --no-owner --no-acl --single-transaction -d ${staging} ${sh(file)}`;
+  const format = backup.format ?? (backup.name.endsWith(".sql") ? "plain" : backup.name.endsWith(".dir") ? "directory" : "custom");
+  const restore =
+    format === "plain"
+      ? `${tool("psql")} -X -v ON_ERROR_STOP=1 --single-transaction -d ${staging} -f ${sh(file)}`
+      : `${tool("pg_restore")} --exit-on-error --no-owner --no-acl ${format === "directory" ? "-j 2" : "--single-transaction"} -d ${staging} ${sh(file)}`;
   return [
     `# Restore ${backup.name} into ${live} on ${app.dbHost}:${app.dbPort}.`,
     ...env,
-    ...checksumCheck(file, backup.sha256),
+    ...checksumCheck(file, backup.sha256, format === "directory"),
     "# 1. Restore into a new database; the live one is not touched yet.",
     `${tool("psql")} -X -v ON_ERROR_STOP=1 -d postgres -c ${sh(`CREATE DATABASE ${quoteIdent(staging)} TEMPLATE template0`)}`,
     restore,
@@ -66,9 +67,16 @@ export function manualRestoreCommand(input: ManualRestoreInput): string {
 }
 
 /** The same gate as Lifeboat's own restore: only the bytes Lifeboat wrote (a plain dump is a script psql runs). */
-function checksumCheck(file: string, sha256: string | null | undefined): string[] {
+function checksumCheck(file: string, sha256: string | null | undefined, directory = false): string[] {
   if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
     return ["# 0. No sha256 was recorded for this file: restore it only if you know where it came from."];
+  }
+  if (directory) {
+    // The recorded sha256 is that of the manifest of every member's sha256 (lib/ops/dir-manifest.ts).
+    return [
+      "# 0. Stop unless the directory holds exactly the files Lifeboat wrote:",
+      `test "$(export LC_ALL=C; cd ${sh(file)} && sha256sum -- * | sha256sum | cut -d' ' -f1)" = ${sha256} || exit 1`,
+    ];
   }
   return ["# 0. Stop unless the file is exactly the one Lifeboat wrote:", `echo ${sh(`${sha256}  ${file}`)} | sha256sum --check --strict || exit 1`];
 }

@@ -35,7 +35,7 @@ export interface FidelityPlan {
 
 export interface FidelityInput {
   method: "dump" | "clone";
-  format: "custom" | "plain" | null;
+  format: "custom" | "plain" | "directory" | null;
   identity: DbIdentity | null;
   fingerprint: Fingerprint | null;
 }

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { adminSql, createScratchDb, pg, target, tmpDir, uniqueName } from "@/test/helpers";
+import { adminSql, createScratchDb, pg, target, tmpDir, uniqueName, dbExists } from "@/test/helpers";
 import { sha256File } from "./checksum";
 import type { OpContext } from "./context";
 import { dumpDatabase } from "./dump";
@@ -38,15 +38,6 @@ beforeAll(async () => {
   const text = await fs.readFile(r.path, "utf8");
   genuine = { text, key: text.match(/^\\restrict ([A-Za-z0-9]+)$/m)![1]!, path: r.path, sha256: r.sha256 };
 });
-
-async function dbExists(name: string): Promise<boolean> {
-  const sql = adminSql();
-  try {
-    return (await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`).length > 0;
-  } finally {
-    await sql.end();
-  }
-}
 
 async function exists(p: string): Promise<boolean> {
   return fs.access(p).then(() => true, () => false);

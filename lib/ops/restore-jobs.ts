@@ -1,5 +1,5 @@
-import fs from "node:fs/promises";
 import os from "node:os";
+import { backupSize } from "./dir-manifest";
 import { runUnchecked } from "./exec";
 
 // How many pg_restore jobs a staging restore gets. -j N restores N tables' data and builds N indexes at once;
@@ -17,16 +17,16 @@ export function parallelRestoreJobs(o: { cores: number; tableData: number; bytes
   return Math.max(1, Math.min(o.cores, o.tableData, MAX_JOBS));
 }
 
-/** TABLE DATA entries in a custom-format dump's table of contents (`pg_restore --list` reads only the TOC). */
+/** TABLE DATA entries in a custom- or directory-format dump's table of contents (`pg_restore --list` reads only the TOC). */
 export async function countTableData(file: string, pgRestore: string): Promise<number | null> {
   const r = await runUnchecked(pgRestore, ["--list", file], { maxStdout: 64 * 1024 * 1024 }).catch(() => null);
   if (!r || r.code !== 0) return null;
   return r.stdout.split("\n").filter((l) => /^\d+;\s[\d ]+TABLE DATA /.test(l)).length;
 }
 
-/** The jobs for restoring this custom-format file on this machine; 1 when its TOC cannot be read. */
+/** The jobs for restoring this custom-format file (or dump directory) on this machine; 1 when its TOC cannot be read. */
 export async function restoreJobsFor(file: string, pgRestore: string, cores = os.availableParallelism()): Promise<number> {
-  const [tableData, stat] = await Promise.all([countTableData(file, pgRestore), fs.stat(file).catch(() => null)]);
-  if (tableData === null || !stat) return 1;
-  return parallelRestoreJobs({ cores, tableData, bytes: stat.size });
+  const [tableData, stat] = await Promise.all([countTableData(file, pgRestore), backupSize(file).catch(() => null)]);
+  if (tableData === null || stat === null) return 1;
+  return parallelRestoreJobs({ cores, tableData, bytes: stat });
 }

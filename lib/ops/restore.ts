@@ -91,7 +91,7 @@ export function psqlRestoreArgs(file: string, prelude?: string): string[] {
  * database is dropped.
  */
 export async function restoreDumpToNewDatabase(opts: RestoreOptions): Promise<{ durationMs: number; sizeBytes: number }> {
-  const { target, ctx, newDb, file, format } = opts;
+  const { target, newDb, file } = opts;
   assertDbName(newDb, "database name");
   if (newDb === target.database) {
     throw new OpError("refused", `Refusing to restore into "${newDb}": it is the app's live database. Restore into a new database.`);
@@ -104,39 +104,64 @@ export async function restoreDumpToNewDatabase(opts: RestoreOptions): Promise<{ 
 
   // First line of defence: these are the bytes Lifeboat wrote (lib/ops/integrity.ts). From here on every
   // reader (the checks below, psql, pg_restore) reads the very inode that was hashed, not the name.
-  ctx.phase("checking checksum");
-  const verified = await openVerifiedBackupFile(file, opts.sha256, ctx.signal);
+  opts.ctx.phase("checking checksum");
+  const verifying = openVerifiedBackupFile(file, opts.sha256, opts.ctx.signal);
+  if (opts.format === "plain") {
+    // A plain dump is checked (complete, no foreign meta-commands) before anything is created.
+    const verified = await verifying;
+    try {
+      const ownKey = await checkPlainDump(opts, verified.readPath);
+      await createNewDatabase(opts);
+      return await restoreInto(opts, verified, ownKey, started);
+    } finally {
+      await verified.close();
+    }
+  }
+  // An archive: the empty database is created while the checksum is computed (nothing reads the file
+  // before the checksum matches; a database created for a file that then fails it is dropped again).
+  const [verified, created] = await Promise.allSettled([verifying, createNewDatabase(opts)]);
+  // A name that was taken is not ours to drop: that failure wins (the checksum is checked again next time).
+  if (created.status === "rejected" && created.reason instanceof OpError && created.reason.code === "db_exists") {
+    if (verified.status === "fulfilled") await verified.value.close();
+    throw created.reason;
+  }
+  if (verified.status === "rejected") {
+    if (created.status === "fulfilled") await dropAfterFailure(opts);
+    throw verified.reason;
+  }
   try {
-    return await restoreVerified(opts, verified, started);
+    if (created.status === "rejected") throw created.reason;
+    return await restoreInto(opts, verified.value, null, started);
   } finally {
-    await verified.close();
+    await verified.value.close();
   }
 }
 
-async function restoreVerified(opts: RestoreOptions, verified: OpenVerifiedFile, started: number): Promise<{ durationMs: number; sizeBytes: number }> {
-  const { target, ctx, newDb, file, format } = opts;
-  const source = verified.readPath;
-  let ownKey: string | null = null;
-  if (format === "plain") {
-    ctx.phase("checking");
-    if (!plainDumpComplete(await readTail(source, 4096))) {
-      throw new OpError(
-        "incomplete_dump",
-        `The plain dump ${file} does not end with "${PLAIN_TRAILER}": it is incomplete, and restoring it would load only part of the data.`,
-      );
-    }
-    const plan = await planRestriction(source);
-    const problem = "problem" in plan ? plan.problem : await scanPlainDump(source);
-    if (!("problem" in plan)) ownKey = plan.ownKey;
-    if (problem) {
-      throw new OpError(
-        "unsafe_dump",
-        `Refusing to restore ${file}: line ${problem.line} has ${problem.reason}. Only restore dumps this system made.`,
-        { line: problem.line },
-      );
-    }
+/** A plain dump must be complete and free of foreign psql meta-commands; returns the dump's own restrict key. */
+async function checkPlainDump(opts: RestoreOptions, source: string): Promise<string | null> {
+  const { ctx, file } = opts;
+  ctx.phase("checking");
+  if (!plainDumpComplete(await readTail(source, 4096))) {
+    throw new OpError(
+      "incomplete_dump",
+      `The plain dump ${file} does not end with "${PLAIN_TRAILER}": it is incomplete, and restoring it would load only part of the data.`,
+    );
   }
+  const plan = await planRestriction(source);
+  const problem = "problem" in plan ? plan.problem : await scanPlainDump(source);
+  if (problem) {
+    throw new OpError(
+      "unsafe_dump",
+      `Refusing to restore ${file}: line ${problem.line} has ${problem.reason}. Only restore dumps this system made.`,
+      { line: problem.line },
+    );
+  }
+  return "problem" in plan ? null : plan.ownKey;
+}
 
+/** CREATE DATABASE newDb (journaled first): on failure nothing was created. */
+async function createNewDatabase(opts: RestoreOptions): Promise<void> {
+  const { target, ctx, newDb } = opts;
   await restoreSteps.createDb(ctx, { newDb });
   await withMaintenance(target, async (sql) => {
     try {
@@ -167,7 +192,18 @@ async function restoreVerified(opts: RestoreOptions, verified: OpenVerifiedFile,
       throw connectionError(e, target, MAINTENANCE_DB);
     }
   });
+}
 
+async function dropAfterFailure(opts: RestoreOptions): Promise<void> {
+  await dropDatabaseIfExists(opts.target, opts.newDb, { force: true }).catch((dropErr: Error) =>
+    opts.ctx.log(`could not drop the half-restored database ${opts.newDb}: ${dropErr.message}; drop it by hand`),
+  );
+}
+
+/** Runs pg_restore or psql into the new database; on any failure the new database is dropped. */
+async function restoreInto(opts: RestoreOptions, verified: OpenVerifiedFile, ownKey: string | null, started: number): Promise<{ durationMs: number; sizeBytes: number }> {
+  const { target, ctx, newDb, format } = opts;
+  const source = verified.readPath;
   try {
     ctx.phase("restoring");
     const env = {
@@ -175,7 +211,7 @@ async function restoreVerified(opts: RestoreOptions, verified: OpenVerifiedFile,
       // The meta-command scan assumes this; the server then reports it to psql from the first line on.
       PGOPTIONS: "-c standard_conforming_strings=on",
     };
-    if (format === "custom") {
+    if (format !== "plain") {
       await run(opts.pgRestore, pgRestoreArgs(source, opts.jobs, opts.keepAcls), { env, signal: ctx.signal, onStderrLine: (l) => ctx.log(l) });
     } else {
       await withPrelude(ownKey, (prelude) =>
@@ -190,12 +226,10 @@ async function restoreVerified(opts: RestoreOptions, verified: OpenVerifiedFile,
     const sizes = await databaseSizes(target, [newDb]);
     return { durationMs: Date.now() - started, sizeBytes: sizes.get(newDb) ?? 0 };
   } catch (e) {
-    await dropDatabaseIfExists(target, newDb, { force: true }).catch((dropErr: Error) =>
-      ctx.log(`could not drop the half-restored database ${newDb}: ${dropErr.message}; drop it by hand`),
-    );
+    await dropAfterFailure(opts);
     if (ctx.signal?.aborted) throw new OpError("cancelled", `The restore was cancelled; the database ${newDb} was dropped again.`);
     if (e instanceof ProcessError) {
-      const tool = format === "custom" ? "pg_restore" : "psql";
+      const tool = format !== "plain" ? "pg_restore" : "psql";
       throw new OpError(
         "restore_failed",
         `${tool} failed restoring into "${newDb}": ${errorLine(e.stderrTail) || e.message}. The new database was dropped again; the live database was not touched.`,

@@ -104,6 +104,7 @@ export async function executeRollback(input: ExecuteRollbackInput): Promise<Roll
         ctx.phase("applying database properties");
         await withMaintenance(target, (sql) => giveIdentity(sql, plan, dbPart.staging, ctx));
       }
+      if (dbPart.source === "dump") await flushRestore(target, ctx);
     } else if (dbPart?.source === "existing") {
       await assertExists(target, dbPart.name);
     }
@@ -289,6 +290,19 @@ async function checkStaging(input: ExecuteRollbackInput, staging: string, fideli
     const differences = checkFidelity(fidelity, print, ctx, staging);
     state.stagingCheck.fidelity = { compared: !!fidelity.fingerprint, differences };
   }
+}
+
+/**
+ * A restore leaves the new database's pages dirty; the server writes them out at its next checkpoint, and a
+ * checkpoint running during the swap makes the swap's commits (each a WAL flush) wait behind it — measured at
+ * 1.7 GB: a commit inside the PgBouncer pause took 204 ms instead of 20–40. So they are written now, while
+ * the app still runs. CHECKPOINT needs a superuser or pg_checkpoint (PostgreSQL 15+); without it, skipped.
+ */
+async function flushRestore(target: TargetDb, ctx: OpContext): Promise<void> {
+  ctx.phase("writing the restored database to disk");
+  await withMaintenance(target, (sql) => sql`CHECKPOINT`).catch((e: { code?: string; message?: string }) =>
+    ctx.log(`CHECKPOINT skipped (${e.code === "42501" ? "the role may not run it: grant pg_checkpoint to shorten the swap" : e.message}); the swap may wait for the server writing the restore`),
+  );
 }
 
 /** Before the swap: drop the staging database this run made, start the app again if it was stopped. `current` is untouched. */

@@ -89,12 +89,12 @@ export async function swapDatabases(opts: SwapOptions): Promise<SwapResult> {
     // Journaled before the PAUSE: recovery of a job that dies from here on resumes PgBouncer.
     await swapSteps.pause(ctx, { host: bouncer.host, port: bouncer.port, database: bouncer.database });
     ctx.phase("pausing PgBouncer");
-    await pauseDatabase(bouncer, opts.pauseTimeoutMs ?? 5000);
+    const paused = await pauseDatabase(bouncer, opts.pauseTimeoutMs ?? 5000);
     const pausedAt = Date.now();
     try {
       return { ...(await swapLockedOut(sql, opts, timeoutMs, stagingAllowed)), pausedMs: Date.now() - pausedAt };
     } finally {
-      const resumed = await resumeWithRetry(bouncer);
+      const resumed = await paused.resume();
       if (resumed.ok) ctx.log(`PgBouncer resumed ${bouncer.database} after ${Date.now() - pausedAt} ms`);
       else ctx.log(`WARNING: PgBouncer could not resume ${bouncer.database} (${resumed.error}): run RESUME ${bouncer.database}; on its admin console`);
     }
@@ -110,22 +110,30 @@ async function swapLockedOut(sql: postgres.Sql, opts: SwapOptions, timeoutMs: nu
   await swapSteps.disallow(ctx, { live, staging, preRollbackName: pre });
   ctx.phase("swapping databases");
   let lockedOutAt = 0;
+  const marks: [string, number][] = [["start", Date.now()]];
   let terminated = 0;
   try {
-    await alter(sql, target, `ALTER DATABASE ${quoteIdent(staging)} WITH ALLOW_CONNECTIONS false`, staging);
-    await alter(sql, target, `ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS false`, live);
+    // Every step here is time the app's clients wait (or, without PgBouncer, are refused): as few round trips
+    // and commits as possible. Several statements in one simple-protocol query run as one implicit transaction
+    // (rolled back at once on an error, never left open): both flags in one commit, the renames in another.
+    await alter(sql, target, `ALTER DATABASE ${quoteIdent(staging)} WITH ALLOW_CONNECTIONS false; ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS false`, live);
     lockedOutAt = Date.now();
+    marks.push(["flags", lockedOutAt]);
     terminated = await endSessions(sql, target.user, live, timeoutMs, ctx);
     await endSessions(sql, target.user, staging, timeoutMs, ctx);
+    marks.push(["sessions ended", Date.now()]);
     await swapSteps.rename(ctx, { live, staging, preRollbackName: pre });
-    await sql.begin(async (tx) => {
-      // A session holding a lock on either database (a clone of it in progress, an open COMMENT ON) would
-      // make a rename wait while live refuses connections: give up instead, and put everything back.
-      await tx.unsafe(`SET LOCAL lock_timeout = ${Math.max(1000, Math.round(timeoutMs))}`);
-      await tx.unsafe(`ALTER DATABASE ${quoteIdent(live)} RENAME TO ${quoteIdent(pre)}`);
-      await tx.unsafe(`ALTER DATABASE ${quoteIdent(staging)} RENAME TO ${quoteIdent(live)}`);
-      await tx.unsafe(`ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS true`);
-    });
+    // A session holding a lock on either database (a clone of it in progress, an open COMMENT ON) would make a
+    // rename wait while live refuses connections: give up instead (lock_timeout, local to this transaction),
+    // and put everything back.
+    await sql
+      .unsafe(
+        `SELECT set_config('lock_timeout', '${Math.max(1000, Math.round(timeoutMs))}', true); ` +
+          `ALTER DATABASE ${quoteIdent(live)} RENAME TO ${quoteIdent(pre)}; ` +
+          `ALTER DATABASE ${quoteIdent(staging)} RENAME TO ${quoteIdent(live)}; ` +
+          `ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS true`,
+      )
+      .simple();
   } catch (e) {
     // The COMMIT may have reached the server even if its answer did not reach us: look before undoing.
     const state = await swapState(target, live, staging, pre).catch(() => undefined);
@@ -145,7 +153,9 @@ async function swapLockedOut(sql: postgres.Sql, opts: SwapOptions, timeoutMs: nu
     throw mapped;
   }
   const lockedOutMs = Date.now() - lockedOutAt;
-  ctx.log(`swapped: ${live} → ${pre}, ${staging} → ${live} (new connections were refused for ${lockedOutMs} ms)`);
+  marks.push(["renames", Date.now()]);
+  const spent = marks.slice(1).map(([n, at], i) => `${n} ${at - marks[i]![1]} ms`).join(", ");
+  ctx.log(`swapped: ${live} → ${pre}, ${staging} → ${live} (new connections were refused for ${lockedOutMs} ms; ${spent})`);
   return { terminated, lockedOutMs, pausedMs: null };
 }
 
@@ -219,7 +229,7 @@ async function endSessions(sql: postgres.Sql, role: string, db: string, timeoutM
 
 async function alter(sql: postgres.Sql, target: TargetDb, stmt: string, db: string): Promise<void> {
   try {
-    await sql.unsafe(stmt);
+    await sql.unsafe(stmt).simple();
   } catch (e) {
     const err = e as { code?: string; message?: string };
     if (err.code === "42501") {

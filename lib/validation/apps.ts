@@ -92,7 +92,7 @@ const settingsShape = {
   deployRoot: optional(absPath),
   backupsDir: optional(absPath),
   defaultMethod: z.enum(["dump", "clone"]).default("dump"),
-  dumpFormat: z.enum(["custom", "plain"]).default("custom"),
+  dumpFormat: z.enum(["custom", "plain", "directory"]).default("custom"),
   cloneStrategy: z.enum(["file_copy", "wal_log"]).default("file_copy"),
   retention: z.coerce.number().int().min(1, "keep at least 1").max(100).default(5),
   staleAfterHours: z.coerce.number().int().min(1).max(24 * 90).default(24),

@@ -205,10 +205,14 @@ export function summarize(samples: [number, number, boolean, string | null][]) {
   let bad = 0;
   let failed = 0;
   let slowest = 0;
+  let slowestAt: number | null = null;
   let worstAt: number | null = null;
   const errors = new Set<string>();
   for (const [start, end, good, error] of samples) {
-    slowest = Math.max(slowest, end - start);
+    if (end - start > slowest) {
+      slowest = end - start;
+      slowestAt = start;
+    }
     if (!good) {
       bad++;
       if (error) {
@@ -223,7 +227,7 @@ export function summarize(samples: [number, number, boolean, string | null][]) {
     }
     if (good) runStart = null;
   }
-  return { downtimeMs: Math.round(longest), worstAt: worstAt === null ? null : performance.timeOrigin + worstAt, bad, failed, slowestMs: Math.round(slowest), total: samples.length, errors: [...errors] };
+  return { downtimeMs: Math.round(longest), worstAt: worstAt === null ? null : performance.timeOrigin + worstAt, bad, failed, slowestMs: Math.round(slowest), slowestAt: slowestAt === null ? null : performance.timeOrigin + slowestAt, total: samples.length, errors: [...errors] };
 }
 
 function firstLine(): Promise<string> {

@@ -12,6 +12,8 @@ export type ProbeSummary = {
   /** Queries that got an error (bad ones that were merely slow are not counted). */
   failed: number;
   slowestMs: number;
+  /** When the slowest query was sent (epoch ms). */
+  slowestAt: number | null;
   total: number;
   errors: string[];
 };
@@ -75,12 +77,14 @@ export function startProbes(target: ProbeTarget, drivers: Driver[], opts: { psql
 /** The worst any probe of a pool saw: the longest a request on it could have waited. */
 export function worstOf(all: ProbeSummary[]): ProbeSummary {
   const worst = all.reduce((a, b) => (b.downtimeMs > a.downtimeMs ? b : a));
+  const slow = all.reduce((a, b) => (b.slowestMs > a.slowestMs ? b : a));
   return {
     downtimeMs: worst.downtimeMs,
     worstAt: worst.worstAt,
     bad: all.reduce((s, a) => s + a.bad, 0),
     failed: all.reduce((s, a) => s + a.failed, 0),
-    slowestMs: Math.max(...all.map((a) => a.slowestMs)),
+    slowestMs: slow.slowestMs,
+    slowestAt: slow.slowestAt,
     total: all.reduce((s, a) => s + a.total, 0),
     errors: [...new Set(all.flatMap((a) => a.errors))],
   };

@@ -1,0 +1,1 @@
+ALTER TYPE "public"."dump_format" ADD VALUE 'directory';
