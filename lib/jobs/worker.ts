@@ -112,16 +112,21 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<WorkerHandl
 
   const beat = setInterval(() => void heartbeatWorker(id).catch(() => {}), timing.renewMs);
   beat.unref();
+  // Each pass on its own: one that fails (a metadata blip, a bad row) must not starve the ones after it.
+  const passes: [string, () => Promise<unknown>][] = [
+    ["watchdog", () => runWatchdog(log)],
+    ["health policy", () => applyHealthPolicies(log)],
+    ["schedules", () => schedules.sync()],
+    ["overdue check", () => checkOverdueApps(log)],
+    ["drills", () => startDueDrills(log)],
+  ];
   let scanning = false;
   const scan = setInterval(() => {
     if (scanning || stopping) return;
     scanning = true;
-    void runWatchdog(log)
-      .then(() => applyHealthPolicies(log))
-      .then(() => schedules.sync())
-      .then(() => checkOverdueApps(log))
-      .then(() => startDueDrills(log))
-      .finally(() => (scanning = false));
+    void (async () => {
+      for (const [what, pass] of passes) await pass().catch((err: unknown) => log(`${what}: ${err instanceof Error ? err.message : String(err)}`));
+    })().finally(() => (scanning = false));
   }, e.LIFEBOAT_WATCHDOG_MS);
   scan.unref();
   let probing = false;
