@@ -141,7 +141,8 @@ describe("guarded release", () => {
       .map((e) => `${e.release}:${e.kind}`);
     expect(kinds).toEqual(["r4:deployed", "r4:became_current", "r4:health_failed", "r3:became_current"]);
     const appEvents = await meta<{ kind: string }>(`SELECT kind FROM app_events WHERE job_id = ${out.jobId} ORDER BY id`);
-    expect(appEvents.map((e) => e.kind)).toEqual(["release.started", "release.failed"]);
+    // The failed health check is announced as such; the switch inside the release announces no rollback.*.
+    expect(appEvents.map((e) => e.kind)).toEqual(["release.started", "health.failed", "release.failed"]);
     // Failed: a new call starts a new job (it would fail again; the status of the old one stays readable).
     const status = await call("GET", "r4", `?job=${out.jobId}`);
     expect(status.body.data).toMatchObject({ outcome: "undone" });

@@ -105,7 +105,7 @@ export const runReleaseJob: JobBody = async (ctx, job) => {
     const backupParams = { method: p.method, kind: "automatic", label: null, forRelease: p.release, endSessions: p.endSessions, actorRole: p.actorRole };
     const backup = (await runBackupJob(ctx, { ...job, type: "backup", params: backupParams })) as { backupId: number; name: string; method: string };
     await recordReleaseEvents(app.id, [{ release: p.release, kind: "deployed", actor: job.actor, jobId: ctx.jobId, note: `backup ${backup.name} taken first` }]);
-    const record = await runChange(ctx, r, job.actor);
+    const record = await runChange(ctx, r, job.actor, { announce: false });
     await emitAppEvent({
       appId: app.id,
       kind: "release.finished",

@@ -79,9 +79,16 @@ export const runChangeJob: JobBody = async (ctx, job) => {
   return runChange(ctx, r, job.actor);
 };
 
-export async function runChange(ctx: JobContext, r: Resolved, actor: string): Promise<ChangeRecord> {
+/**
+ * `opts.announce: false` — a guarded release runs its switch here and announces release.* itself: the
+ * rollback.* events would page whoever listens for rollbacks on every deploy. A failed health check is
+ * announced either way.
+ */
+export async function runChange(ctx: JobContext, r: Resolved, actor: string, opts: { announce?: boolean } = {}): Promise<ChangeRecord> {
   const { app } = r;
-  await announce(ctx, r, "started");
+  const announce = (what: "started" | "finished" | "failed" | "health", e?: unknown) =>
+    opts.announce === false && what !== "health" ? Promise.resolve() : announceChange(ctx, r, what, e);
+  await announce("started");
   ctx.phase("connecting");
   const target = await getAppTarget(app.id);
   const live = target.database;
@@ -153,12 +160,12 @@ export async function runChange(ctx: JobContext, r: Resolved, actor: string): Pr
     const healthFailed = isOpError(e) && e.code === "health_failed";
     await writeReleaseEvents(ctx, r, record(), healthFailed, actor);
     const thrown = healthFailed ? withPolicy(e as OpError, r) : e;
-    if (healthFailed) await announce(ctx, r, "health", thrown);
-    await announce(ctx, r, "failed", thrown);
+    if (healthFailed) await announce("health", thrown);
+    await announce("failed", thrown);
     throw thrown;
   }
   await writeReleaseEvents(ctx, r, record(), false, actor);
-  await announce(ctx, r, "finished");
+  await announce("finished");
   // Recording the pre-rollback backup must not fail a change that worked: the row stays "running" until
   // recovery or the background refresh sees the database.
   await settlePreRollbackBackup(ctx, r, target, facts, state).catch((e: Error) => ctx.log(`WARNING: could not record the pre-rollback backup: ${e.message}`));
@@ -233,7 +240,7 @@ async function writeReleaseEvents(ctx: JobContext, r: Resolved, record: ChangeRe
 const CHANGE_WORDS = { rollback: "Rollback", restore: "Restore", switch_release: "Release switch", undo: "Undo" } as const;
 
 /** The app events of a change (notification rules listen to them); emitAppEvent never throws. */
-async function announce(ctx: JobContext, r: Resolved, what: "started" | "finished" | "failed" | "health", e?: unknown): Promise<void> {
+async function announceChange(ctx: JobContext, r: Resolved, what: "started" | "finished" | "failed" | "health", e?: unknown): Promise<void> {
   const head = `${CHANGE_WORDS[r.kind]} of ${r.app.slug} (job #${ctx.jobId}): ${changeSummary(r)}`;
   const why = e instanceof Error ? e.message : e === undefined ? "" : String(e);
   const details = { jobKind: r.kind, release: r.release ?? null, backup: r.backup?.name ?? null, fromRelease: r.current ?? null };
