@@ -71,9 +71,19 @@ describe("dump files found on disk", () => {
   });
 
   it("adopts a seed dump (sha256 recorded) and restores it through the restricted path", async () => {
+    // As seed 000 leaves it: owned by the deploy user, writable by its group.
+    const file = path.join(shop.backupsDir, auto);
+    const bytes = await fs.readFile(file);
+    await fs.chown(file, 65534, 65534);
+    await fs.chmod(file, 0o664);
     const { outcome, after } = await adopt(auto);
     expect(outcome.status, outcome.error?.message).toBe("ok");
     expect(after.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Now Lifeboat's own private file, with the same bytes: its old writer can no longer change it under a restore.
+    const st = await fs.stat(file);
+    expect({ uid: st.uid, mode: st.mode & 0o777 }).toEqual({ uid: process.getuid!(), mode: 0o600 });
+    expect((await fs.readFile(file)).equals(bytes)).toBe(true);
+    expect((await fs.readdir(shop.backupsDir)).filter((n) => n.startsWith(".adopt-"))).toEqual([]);
     expect(after).toMatchObject({ format: "plain", adoptedBy: "tester", error: null });
     expect(after.adoptedAt).not.toBeNull();
     expect(after.verifiedAt).not.toBeNull();
@@ -99,6 +109,22 @@ describe("dump files found on disk", () => {
     const { done } = await mods.jobs.startRestore({ app: await app(), backupId: b.id, actor: "t" });
     expect((await done).error?.code).toBe("tampered");
     expect((await row(name))?.status).toBe("tampered");
+  });
+
+  it("will not restore a verified file that another user may write: what was checked may not be what is read", async () => {
+    const name = "db_backup_v2.0.0.sql";
+    expect((await adopt(name)).outcome.status).toBe("ok");
+    const file = path.join(shop.backupsDir, name);
+    const b = (await row(name))!;
+    const restore = async () => (await (await mods.jobs.startRestore({ app: await app(), backupId: b.id, actor: "t" })).done).error;
+    await fs.chmod(file, 0o666);
+    expect(await restore()).toMatchObject({ code: "unsafe_file", message: expect.stringMatching(/chmod 600/) });
+    await fs.chmod(file, 0o600);
+    await fs.chown(file, 65534, 65534);
+    expect(await restore()).toMatchObject({ code: "unsafe_file" });
+    await fs.chown(file, process.getuid!(), process.getgid!());
+    expect(await restore()).toBeUndefined();
+    expect((await row(name))?.status).toBe("ok");
   });
 
   it("refuses hostile files with the reason shown, and never restores them", async () => {

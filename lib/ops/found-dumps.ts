@@ -1,3 +1,4 @@
+import { constants as fsc } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { isDumpFileName } from "./backup-names";
@@ -5,7 +6,7 @@ import { sha256File } from "./checksum";
 import { plainDumpComplete, PLAIN_TRAILER, readTail, verifyDumpFile, type DumpFormat } from "./dump";
 import { OpError } from "./errors";
 import { openVerifiedBackupFile } from "./integrity";
-import { assertAbsoluteRoot, assertSafeName } from "./paths";
+import { assertAbsoluteRoot, assertSafeName, fsyncDir } from "./paths";
 import { planRestriction, scanPlainDump } from "./plain-dump-scan";
 
 // Dump files in an app's backups directory that Lifeboat did not write: seed 000's Ansible writes
@@ -72,8 +73,8 @@ export interface InspectOptions {
  * the reason in the message): a symlink or anything but a regular file directly in the directory, an empty
  * or oversized file, a plain dump without pg_dump's completion trailer (truncated), one with psql
  * meta-commands (`\!`, `\connect`, `\o`, …) or a foreign `\restrict`, a custom archive pg_restore cannot
- * read to the end. Every check reads the very inode that was hashed, and a file that changes meanwhile is
- * refused.
+ * read to the end. Every check reads Lifeboat's private copy (mode 0600), which replaces the found file
+ * once it passes: from then on only Lifeboat may write it, which restores require (lib/ops/integrity.ts).
  */
 export async function inspectFoundDump(dir: string, name: string, opts: InspectOptions): Promise<AdoptedDump> {
   if (!isDumpFileName(name)) refuse(name, "its name is not one of db_backup_<time>.sql, db_backup_manual_<time>.sql or db_backup_<label>.sql");
@@ -91,6 +92,57 @@ export async function inspectFoundDump(dir: string, name: string, opts: InspectO
   if (st.size === 0) refuse(name, "it is empty");
   if (st.size > opts.maxBytes) refuse(name, `it is ${st.size} bytes, more than the ${opts.maxBytes} bytes Lifeboat adopts (LIFEBOAT_ADOPT_MAX_BYTES)`);
 
+  // Everything below reads Lifeboat's own private copy, which then replaces the found file: a file its writer
+  // (seed 000's deploy user) can still append to would not stay the bytes that were checked (integrity.ts).
+  opts.phase?.("copying");
+  const copy = await privateCopy(realRoot, name, st, opts);
+  try {
+    const adopted = await inspectCopy(copy, name, opts);
+    await fs.rename(copy, file);
+    await fsyncDir(realRoot);
+    return adopted;
+  } finally {
+    await fs.rm(copy, { force: true });
+  }
+}
+
+/**
+ * Copies the found file, opened without following links and without blocking (a FIFO swapped in after the
+ * lstat), into `.adopt-<name>.partial` (mode 0600, created exclusively) in the same directory; refuses a file
+ * that is not the inode lstat saw or that grows past the limit while copied.
+ */
+async function privateCopy(root: string, name: string, seen: { dev: number; ino: number }, opts: InspectOptions): Promise<string> {
+  const src = await fs.open(path.join(root, name), fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK).catch(() => refuse(name, "it could not be opened as a plain file"));
+  const copy = path.join(root, `.adopt-${name}.partial`);
+  try {
+    const st = await src.stat();
+    if (!st.isFile() || st.dev !== seen.dev || st.ino !== seen.ino) refuse(name, "it was replaced while it was being adopted");
+    await fs.rm(copy, { force: true }); // left by an adoption that was killed
+    const out = await fs.open(copy, "wx", 0o600);
+    try {
+      const buf = Buffer.alloc(1024 * 1024);
+      for (let total = 0; ; ) {
+        if (opts.signal?.aborted) throw new OpError("cancelled", `Cancelled while copying ${name}; nothing was adopted.`);
+        const { bytesRead } = await src.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        total += bytesRead;
+        if (total > opts.maxBytes) refuse(name, `it grew past the ${opts.maxBytes} bytes Lifeboat adopts (LIFEBOAT_ADOPT_MAX_BYTES) while it was copied`);
+        await out.write(buf.subarray(0, bytesRead));
+      }
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    return copy;
+  } catch (e) {
+    await fs.rm(copy, { force: true });
+    throw e;
+  } finally {
+    await src.close();
+  }
+}
+
+async function inspectCopy(file: string, name: string, opts: InspectOptions): Promise<AdoptedDump> {
   opts.phase?.("checksumming");
   const sha256 = await sha256File(file, opts.signal);
   const verified = await openVerifiedBackupFile(file, sha256, opts.signal).catch((e: unknown) => {

@@ -55,6 +55,7 @@ export async function openVerifiedBackupFile(file: string, expected: string | nu
   });
   if ((await fh.stat()).isDirectory()) return openVerifiedDir(file, fh, expected, signal);
   try {
+    await assertOnlyLifeboatWrites(file, fh);
     const stamp = toStamp(await fh.stat({ bigint: true }));
     const hash = crypto.createHash("sha256");
     const buf = Buffer.alloc(CHUNK);
@@ -76,6 +77,23 @@ export async function openVerifiedBackupFile(file: string, expected: string | nu
     await fh.close();
     throw e;
   }
+}
+
+/**
+ * The checksum proves the bytes as they were hashed; psql and pg_restore read them afterwards. A file another
+ * user may write (seed 000's deploy user owns the dumps its playbook wrote) could be appended to in between —
+ * a `\!` line written while psql runs would run as Lifeboat. So the file must belong to Lifeboat's own user
+ * and be writable by no group or other user (adoption rewrites a found file as Lifeboat's own).
+ */
+async function assertOnlyLifeboatWrites(file: string, fh: fs.FileHandle): Promise<void> {
+  const st = await fh.stat();
+  const uid = process.getuid?.();
+  if ((uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0) return;
+  throw new OpError(
+    "unsafe_file",
+    `${file} may be changed by another user (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}), so Lifeboat will not restore from it: ` +
+      `what was checked is not necessarily what would be read. Make it Lifeboat's own and private (chown to Lifeboat's user, chmod 600), then verify it again.`,
+  );
 }
 
 /**
