@@ -100,7 +100,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
                   backupId={b.id}
                   adoptable={b.kind === "found" && b.method === "dump" && !b.adoptedAt}
                   drillable={b.status === "ok" && (b.method === "clone" || !!b.sha256)}
-                  downloadHref={caps.deleteBackup.ok && b.method === "dump" && b.sha256 && b.status === "ok" ? `/api/apps/${app.slug}/backups/${b.id}/download` : undefined}
+                  downloadHref={caps.deleteBackup.ok && b.method === "dump" && b.format !== "directory" && b.sha256 && b.status === "ok" ? `/api/apps/${app.slug}/backups/${b.id}/download` : undefined}
                 />
               )}
             </Td>

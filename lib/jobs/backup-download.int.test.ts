@@ -92,4 +92,18 @@ describe("download a dump", () => {
     expect((await mods.backups.getBackup(shop.appId, backupId))?.status).toBe("tampered");
     expect((await get(backupId, tokens.admin)).status).toBe(422);
   });
+
+  it("refuses a directory-format dump (a folder, not one file) with what to do instead", async () => {
+    const { getDb } = await import("@/lib/db/client");
+    const { apps } = await import("@/lib/db/schema");
+    const { eq } = await import("drizzle-orm");
+    await getDb().update(apps).set({ dumpFormat: "directory" }).where(eq(apps.id, shop.appId));
+    const { jobId, done } = await mods.jobs.startBackup({ app: (await mods.apps.getAppById(shop.appId))!, method: "dump", actor: "t" });
+    expect((await done).status).toBe("ok");
+    const dir = (await mods.backups.getBackupByJob(jobId))!;
+    expect(dir.format).toBe("directory");
+    const res = await get(dir.id, tokens.admin);
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ code: "not_a_file", message: expect.stringMatching(/copy the folder/) });
+  });
 });

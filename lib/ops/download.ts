@@ -6,7 +6,7 @@ import { openVerifiedBackupFile } from "./integrity";
 // A dump handed to an admin's browser: the checksum gate first (the whole file hashed against the sha256
 // recorded when Lifeboat wrote or adopted it), then the very inode that was hashed is streamed in chunks —
 // never buffered — and hashed again on the way. A file written to meanwhile ends the stream with an error
-// instead of a clean end, so a client never gets a complete-looking download of bytes nobody verified.
+// before its last chunk, so a client never gets a complete-looking download of bytes nobody verified.
 
 export interface DumpDownload {
   body: ReadableStream<Uint8Array>;
@@ -30,6 +30,10 @@ export async function openDumpDownload(file: string, name: string, sha256: strin
     stream.destroy();
     await verified.close().catch(() => {});
   };
+  // One chunk is held back until the next has been read, and the last until the file has been found
+  // unchanged and its hash matched: with Content-Length set, a client that got every byte would otherwise
+  // take an error after the last one for a complete download.
+  let held: Uint8Array | null = null;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -37,11 +41,14 @@ export async function openDumpDownload(file: string, name: string, sha256: strin
         if (!next.done) {
           const chunk = next.value as Buffer;
           hash.update(chunk);
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if (held) controller.enqueue(held);
+          held = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
           return;
         }
         await verified.assertUnchanged();
         if (hash.digest("hex") !== verified.sha256) throw new OpError("tampered", `${name} changed while it was being downloaded.`);
+        if (held) controller.enqueue(held);
+        held = null;
         await finish();
         controller.close();
       } catch (e) {
