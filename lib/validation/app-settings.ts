@@ -54,7 +54,12 @@ export function isMetadataDatabase(conn: ConnectionParts, metadataUrl = env().DA
  * appFormSchema plus the server's checks. `mode: "create"` also refuses reserved names. Field errors come back
  * through the action wrapper as "invalid", before any connection is made.
  */
-export function appSettingsSchema(opts: { mode: "create" | "update" | "test"; lookupStored: StoredConnectionLookup }) {
+export function appSettingsSchema(opts: {
+  mode: "create" | "update" | "test";
+  lookupStored: StoredConnectionLookup;
+  /** The slug of another app whose backups directory this real path already is, if any. */
+  backupsDirUsedBy?: (realDir: string, slug: string) => Promise<string | null>;
+}) {
   return (opts.mode === "create" ? newAppFormSchema : opts.mode === "test" ? testConnectionFormSchema : appFormSchema).transform(async (v, ctx): Promise<CheckedAppSettings> => {
     let problems = 0;
     const issue = (field: string, message: string) => {
@@ -79,6 +84,14 @@ export function appSettingsSchema(opts: { mode: "create" | "update" | "test"; lo
       }
       resolved[field] = r.real;
       if (r.resolvedFrom) resolvedNotes.push(`${purpose} ${r.resolvedFrom} → ${r.real}`);
+    }
+
+    const otherApp = resolved.backupsDir && opts.backupsDirUsedBy ? await opts.backupsDirUsedBy(resolved.backupsDir, v.slug) : null;
+    if (otherApp) {
+      issue(
+        "backupsDir",
+        `${resolved.backupsDir} is already the backups directory of ${otherApp}. Give each app its own: in a shared one each would list the other's dump files as its own, and one app's retention could delete the other's backups.`,
+      );
     }
 
     if (isMetadataDatabase(v)) {

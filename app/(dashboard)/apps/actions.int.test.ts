@@ -151,5 +151,12 @@ describe("finding 10: settings that refuse danger", () => {
     const r = await actions.createAppAction(form({ slug: "inventory", backupsDir: link, password: p().password }));
     expect(r).toMatchObject({ status: "ok", data: { summary: expect.stringContaining(`${link} → ${real}`) } });
     expect((await apps.getAppBySlug("inventory"))?.backupsDir).toBe(real);
+
+    // A second app in the same real directory (here through the link) would list inventory's dumps as its own.
+    const other = await actions.createAppAction(form({ slug: "warehouse", backupsDir: link, password: p().password }));
+    expect(other).toMatchObject({ status: "invalid", fieldErrors: { backupsDir: [expect.stringContaining(`${real} is already the backups directory of inventory`)] } });
+    expect(await apps.getAppBySlug("warehouse")).toBeUndefined();
+    // The app itself keeps it when its settings are saved again.
+    expect(await actions.updateAppAction(form({ slug: "inventory", backupsDir: real, password: p().password }))).toMatchObject({ status: "ok" });
   });
 });

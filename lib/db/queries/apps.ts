@@ -1,5 +1,5 @@
 import "server-only";
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, ne, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { apps, backups, type App } from "@/lib/db/schema";
 import { OpError } from "@/lib/ops/errors";
@@ -149,6 +149,16 @@ export async function updateApp(id: number, input: AppFormInput, facts: ServerFa
       updatedAt: new Date(),
     })
     .where(eq(apps.id, id));
+}
+
+/** Another app (not `slug`) whose backups directory is `dir`: two apps in one directory would see each other's files. */
+export async function backupsDirUsedBy(dir: string, slug: string): Promise<string | null> {
+  const [row] = await getDb()
+    .select({ slug: apps.slug })
+    .from(apps)
+    .where(and(eq(apps.backupsDir, dir), ne(apps.slug, slug)))
+    .limit(1);
+  return row?.slug ?? null;
 }
 
 export async function setAppDbSize(id: number, bytes: number): Promise<void> {
