@@ -54,8 +54,14 @@ async function assertWhole(jobId: number, before: { fp: Fp; release: string }, a
   expect(dbs.filter((d) => d.name.includes("_staging_"))).toEqual([]);
   expect((await fs.readdir(shop.root)).filter((n) => n.startsWith("current.tmp-"))).toEqual([]);
   expect((await mods.jobQueries.getJob(jobId))?.status).toBe("interrupted");
-  const events = await mods.client.getDb().$client`SELECT kind, summary FROM app_events WHERE job_id = ${jobId} AND kind = 'rollback.failed'`;
-  expect(events.map((e) => e.summary).join("\n")).toMatch(/was interrupted/);
+  // Whoever listens hears that it was interrupted: a change as rollback.failed; a backup as backup.failed
+  // when nothing usable was kept (a backup recovery keeps whole is no failure).
+  const job = await mods.jobQueries.getJob(jobId);
+  const backup = job?.type === "backup" ? await mods.backups.getBackupByJob(jobId) : undefined;
+  const kind = job?.type !== "backup" ? "rollback.failed" : backup?.status === "ok" ? null : "backup.failed";
+  const events = await mods.client.getDb().$client`SELECT kind, summary FROM app_events WHERE job_id = ${jobId} AND kind IN ('rollback.failed', 'backup.failed')`;
+  if (kind) expect(events.filter((e) => e.kind === kind).map((e) => e.summary).join("\n")).toMatch(/was interrupted/);
+  else expect(events).toEqual([]);
   // The app runs again (recovery starts it when the job had stopped it).
   expect((await shop.api()).release).toBe(current);
   return which;
