@@ -148,4 +148,24 @@ describe("dead-man's switch", () => {
     const a = (await mods.apps.listAppsWithStatus()).find((x) => x.slug === "sched-a")!;
     expect(a.overdueSince).toBeNull();
   }, 180_000);
+
+  it("a clone schedule on an app with open sessions fails visibly and is announced — it would never succeed, so it is no skip", async () => {
+    const app = await registerShopApp("sched-c");
+    const id = await mods.schedules.createSchedule(app.id, { label: "hourly clone", cron: "0 * * * *", action: "backup", method: "clone", enabled: true }, "test");
+    const session = adminSql(app.db);
+    await session`SELECT 1`; // an open session on the app's database, as the app's own pool keeps
+    try {
+      const lines: string[] = [];
+      await mods.jobsSchedules.fireSchedule(id, (l) => lines.push(l));
+      const s = (await mods.schedules.getSchedule(id))!;
+      expect(s.lastOutcome).toBe("failed");
+      expect(s.lastMessage).toMatch(/session/);
+      expect(lines.join("\n")).toMatch(/failed:/);
+      const events = await q((sql) => sql<{ summary: string }[]>`SELECT summary FROM app_events WHERE app_id = ${app.id} AND kind = 'backup.failed'`);
+      expect(events.map((e) => e.summary)).toEqual([expect.stringMatching(/schedule #\d+ \(hourly clone\) of sched-c could not start/)]);
+      expect(await backupsOf(app.id)).toEqual([]);
+    } finally {
+      await session.end();
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { getAppById } from "@/lib/db/queries/apps";
 import { getSchedule, listEnabledSchedules, recordScheduleFiring } from "@/lib/db/queries/schedules";
 import type { Schedule } from "@/lib/db/schema-schedules";
 import { env } from "@/lib/env";
+import { emitAppEvent } from "@/lib/events/emit";
 import { OpError } from "@/lib/ops/errors";
 import { cronProblem, timeZoneProblem } from "@/lib/validation/schedules";
 import { startBackup } from "./backup-job";
@@ -91,10 +92,14 @@ export async function fireSchedule(scheduleId: number, log: (line: string) => vo
     await recordScheduleFiring(s.id, { outcome: "started", message: `started job #${jobId}`, jobId });
     log(`${actor} (${app.slug}): started job #${jobId}`);
   } catch (e) {
-    const busy = e instanceof OpError && (e.code === "busy" || e.code === "db_busy");
+    // Another job running is a skip (this slot's backup is that job's business); anything else — open
+    // sessions a clone schedule cannot end, a missing backup to drill — fails every time until someone acts,
+    // so it is a failure, announced like a failed backup.
+    const busy = e instanceof OpError && e.code === "busy";
     const message = e instanceof Error ? e.message : String(e);
     const jobId = e instanceof OpError && typeof e.details?.jobId === "number" ? e.details.jobId : null;
     await recordScheduleFiring(s.id, { outcome: busy ? "skipped" : "failed", message, jobId }).catch(() => {});
     log(`${actor} (${app.slug}): ${busy ? "skipped" : "failed"}: ${message}`);
+    if (!busy) await emitAppEvent({ appId: app.id, kind: "backup.failed", summary: `${actor} of ${app.slug} could not start: ${message}`, details: { scheduleId: s.id } });
   }
 }
