@@ -29,11 +29,11 @@ let token = "";
 let build = "";
 let metaUrl = "";
 
-async function playbook(vars: Record<string, unknown>) {
+async function playbook(vars: Record<string, unknown>, flags: string[] = []) {
   // Variables (the token among them) in a 0600 file, never on ansible-playbook's command line.
   const file = path.join(await tmpDir("ansible-vars"), "vars.json");
   await fs.writeFile(file, JSON.stringify({ app: SLUG, deploy_root: shop.root, lifeboat_url: api.url, lifeboat_token: token, lifeboat_wait_s: 20, ...vars }), { mode: 0o600 });
-  const r = await runUnchecked("ansible-playbook", ["-i", "localhost,", "-c", "local", path.join(here, "ansible", "deploy.yml"), "-e", `@${file}`], {
+  const r = await runUnchecked("ansible-playbook", ["-i", "localhost,", "-c", "local", path.join(here, "ansible", "deploy.yml"), "-e", `@${file}`, ...flags], {
     env: { ANSIBLE_NOCOLOR: "1", ANSIBLE_PYTHON_INTERPRETER: "auto_silent", ANSIBLE_RETRY_FILES_ENABLED: "0", ANSIBLE_PIPELINING: "1" },
     timeoutMs: 300_000,
   });
@@ -120,9 +120,11 @@ describe("Ansible and CI integrations", { timeout: 400_000 }, () => {
     expect(job).toMatchObject({ type: "rollback", status: "ok", actor: "ansible@example.com", restored: backup!.name });
   });
 
-  it("-e mode=backup: a verified automatic backup, for playbooks that switch releases themselves", async () => {
-    const r = await playbook({ mode: "backup", release: "r4" });
+  it("-e mode=backup: a verified automatic backup, for playbooks that switch releases themselves; -vvv shows no token", async () => {
+    // -vvv prints each module's arguments — the Authorization header among them unless the task is no_log.
+    const r = await playbook({ mode: "backup", release: "r4" }, ["-vvv"]);
     expect(r.code, r.out).toBe(0);
+    expect(r.out).not.toContain(token);
     expect(r.out).toMatch(/Lifeboat job \d+ \(backup\) ok/);
     const rows = await meta<{ kind: string; status: string }>(`SELECT kind, status FROM backups WHERE for_release = 'r4'`);
     expect(rows).toEqual([{ kind: "automatic", status: "ok" }]);
