@@ -2,7 +2,8 @@ import * as core from "./schema";
 import * as drills from "./schema-drills";
 import * as events from "./schema-events";
 import * as notify from "./schema-notify";
+import * as releases from "./schema-releases";
 import * as schedules from "./schema-schedules";
 
 /** Every table the metadata client knows: lib/db/schema.ts plus each lib/db/schema-<area>.ts (one line each). */
-export const schema = { ...core, ...events, ...schedules, ...drills, ...notify };
+export const schema = { ...core, ...events, ...releases, ...schedules, ...drills, ...notify };

@@ -1,7 +1,8 @@
 import "server-only";
 import { eq, isNotNull, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
-import { appLiveness, apps, type AppLiveness } from "@/lib/db/schema";
+import { apps } from "@/lib/db/schema";
+import { appLiveness, type AppLiveness } from "@/lib/db/schema-releases";
 
 export type LivenessView = Pick<AppLiveness, "state" | "since" | "checkedAt" | "lastError" | "lastStatus">;
 

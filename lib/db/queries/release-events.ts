@@ -1,7 +1,7 @@
 import "server-only";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
-import { releaseEvents, type ReleaseEvent } from "@/lib/db/schema";
+import { releaseEvents, type ReleaseEvent } from "@/lib/db/schema-releases";
 import { verdictsOf, type ReleaseVerdict } from "@/lib/ops/release-verdicts";
 
 export type ReleaseEventKind = ReleaseEvent["kind"];
