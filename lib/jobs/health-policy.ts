@@ -1,6 +1,6 @@
 import { getAppById } from "@/lib/db/queries/apps";
 import { getUndoJobOf, listHealthFailedChanges } from "@/lib/db/queries/job-followups";
-import { getJob, getLatestChangeJob } from "@/lib/db/queries/jobs";
+import { claimRecoveryHealthCheck, getJob, getLatestChangeJob } from "@/lib/db/queries/jobs";
 import { parseChangeRecord } from "@/lib/ops/change-record";
 import { emitAppEvent } from "@/lib/events/emit";
 import { checkHealth } from "@/lib/ops/app-control";
@@ -38,6 +38,8 @@ export async function applyHealthPolicy(jobId: number): Promise<PolicyDecision> 
     // Its process died before the health check (recovery finished the change): check now, once.
     if (!app.healthUrl || (await hasReleaseEventsOfJob(jobId))) return { jobId, skipped: "interrupted; nothing to check" };
     if ((await getLatestChangeJob(app.id))?.id !== jobId) return { jobId, skipped: "a later change exists" };
+    // Several workers' scans may get here at once: one of them checks and records, the others stop.
+    if (!(await claimRecoveryHealthCheck(jobId))) return { jobId, skipped: "interrupted; another worker checks it" };
     const health = await checkHealth(app.healthUrl, app.healthTimeoutSec * 1000);
     const current = app.deployRoot ? await readCurrentRelease(app.deployRoot).catch(() => null) : null;
     const events = changeEvents(job.type === "release" ? "switch_release" : (job.type as Exclude<(typeof TRIGGERS)[number], "release">), record, !health.ok, current);

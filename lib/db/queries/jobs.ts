@@ -230,6 +230,20 @@ export async function setJobResult(id: number, result: Record<string, unknown>):
 }
 
 /**
+ * Claims the one health check of a change whose process died before its own (lib/jobs/health-policy.ts): true
+ * for exactly one caller, however many workers' scans look at the job at once (the row lock makes the second
+ * UPDATE see the first one's mark).
+ */
+export async function claimRecoveryHealthCheck(id: number): Promise<boolean> {
+  const rows = await getDb()
+    .update(jobs)
+    .set({ result: sql`coalesce(${jobs.result}, '{}'::jsonb) || '{"healthCheckedAfterRecovery": true}'::jsonb` })
+    .where(and(eq(jobs.id, id), sql`not coalesce(${jobs.result} ? 'healthCheckedAfterRecovery', false)`))
+    .returning({ id: jobs.id });
+  return rows.length === 1;
+}
+
+/**
  * The newest restore, rollback, release switch or undo of the app that changed something (its result says
  * `changed: true`): the only one that may be undone.
  */
