@@ -1,11 +1,16 @@
 import type { SizeBucket } from "@/lib/db/queries/backup-pages";
 import { formatBytes, formatDateTime } from "@/lib/format";
 
-/** Y scale: logarithmic when sizes differ by more than 20× (MB dumps beside GB clones), else linear from 0. */
+/**
+ * Y scale: logarithmic when sizes differ by more than 8× (MB dumps beside GB clones — at 17× a linear scale drew
+ * the demo's 1.5 MB dumps flat on the axis beside its 26 MB clone), else linear from 0.
+ */
+const LOG_ABOVE = 8;
+
 export function sizeScale(values: number[], top: number, bottom: number) {
   const max = Math.max(...values, 1);
   const min = Math.max(Math.min(...values), 1);
-  const log = max / min > 20;
+  const log = max / min > LOG_ABOVE;
   if (!log) return { log, ticks: [0, max], y: (v: number) => bottom - (v / max) * (bottom - top) };
   const lo = Math.log10(min) - 0.05;
   const hi = Math.log10(max) + 0.05;
