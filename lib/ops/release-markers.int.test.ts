@@ -24,7 +24,7 @@ describe("mark existing releases complete", () => {
     const marked = await markReleasesComplete(root, "marked complete by tester");
     expect(marked.sort()).toEqual(["1748601800", "1748602032"]);
     expect(await fs.readFile(path.join(rel, "1748601800", RELEASE_COMPLETE_MARKER), "utf8")).toContain("tester");
-    await expect(assertSwitchable(root, "1748601800")).resolves.toBeTruthy();
+    await expect(assertSwitchable(root, "1748601800")).resolves.toMatch(/\/releases\/1748601800$/);
     const listed = await listReleases(root);
     expect(listed.filter((r) => r.complete).map((r) => r.name)).toEqual(["1748602032", "1748601800"]);
     await expect(fs.access(path.join(outside, RELEASE_COMPLETE_MARKER))).rejects.toThrow();

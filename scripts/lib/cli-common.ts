@@ -135,16 +135,23 @@ export async function follow(jobId: number, done: Promise<JobOutcome>, opts: { j
   const warning = await noWorkerWarning();
   if (warning) console.error(`job #${jobId}: ${warning}`);
   let last = "";
-  const timer = setInterval(async () => {
-    const job = await getJob(jobId).catch(() => undefined);
-    if (!job) return;
-    const pct = job.progressTotal ? ` ${Math.min(100, Math.round(((job.progressDone ?? 0) / job.progressTotal) * 100))}%` : "";
-    const line = `job #${jobId}: ${job.phase}${pct}${job.progressDone ? ` (${formatBytes(job.progressDone)})` : ""}`;
-    if (line !== last) say(line);
-    last = line;
+  // A tick reads the job row; one still reading when the job ends must not print after the outcome line.
+  let stopped = false;
+  let tick: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    tick = (async () => {
+      const job = await getJob(jobId).catch(() => undefined);
+      if (!job || stopped) return;
+      const pct = job.progressTotal ? ` ${Math.min(100, Math.round(((job.progressDone ?? 0) / job.progressTotal) * 100))}%` : "";
+      const line = `job #${jobId}: ${job.phase}${pct}${job.progressDone ? ` (${formatBytes(job.progressDone)})` : ""}`;
+      if (line !== last) say(line);
+      last = line;
+    })();
   }, 500);
   const outcome = await done;
+  stopped = true;
   clearInterval(timer);
+  await tick;
   if (opts.json) console.log(JSON.stringify({ job: jobId, status: outcome.status, ...(outcome.status === "ok" ? { result: outcome.result ?? {} } : { error: outcome.error }) }));
   else if (outcome.status === "ok") console.log(`✔ job #${jobId} ok: ${describeJobResult(outcome.result)}`);
   if (outcome.status !== "ok") console.error(`✖ job #${jobId} FAILED — ${outcome.error?.message}`);
