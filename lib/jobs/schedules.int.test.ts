@@ -102,6 +102,8 @@ describe("schedules", () => {
 
     // Scheduled retention (newest 1 here) prunes older scheduled backups only: the manual one stays.
     await mods.schedules.setScheduledRetention(app.id, { mode: "newest", keep: 1 });
+    // A firing pg-boss sent just before the disable may still be queued or running (seen in CI): let it end.
+    await waitFor(async () => !(await mods.jobQueries.getRunningJob(app.id)), 60_000, () => `a job is still active:\n${w.out()}`);
     const again = await mods.jobs.startBackup({ app: (await mods.apps.getAppById(app.id))!, scheduled: true, actor: "test" });
     expect((await again.done).status).toBe("ok");
     const live = await q((sql) => sql<{ kind: string; job_id: number }[]>`SELECT kind, job_id FROM backups WHERE app_id = ${app.id} AND deleted_at IS NULL AND status = 'ok' ORDER BY id`);
