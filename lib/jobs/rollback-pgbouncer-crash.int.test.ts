@@ -3,7 +3,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPgBouncer, type PgBouncer } from "@/scripts/lib/pgbouncer";
 import { isPaused } from "@/lib/ops/pgbouncer";
-import { crashWorker, recoverJob, useCrashLeases } from "@/test/fixtures/crash-worker";
+import { crashWorker, leaseDied, recoverJob, useCrashLeases } from "@/test/fixtures/crash-worker";
 import { setupShopApp, type ShopApp } from "@/test/fixtures/rollback-app";
 import { pg, tmpDir, useMetaDb } from "@/test/helpers";
 
@@ -58,6 +58,7 @@ describe("crash while PgBouncer is paused", () => {
       const waiting = client`SELECT value FROM settings WHERE key = 'banner'`.then((rows) => (answer = rows[0]!.value));
       await new Promise((res) => setTimeout(res, 500));
       expect(answer).toBeUndefined();
+      await leaseDied(jobId);
       const report = await recoverJob(jobId);
       expect(report.error, report.decisions.join("; ")).toBeUndefined();
       expect(report.decisions.join("\n")).toMatch(/resumed \w+ on PgBouncer/);
