@@ -18,9 +18,9 @@ export default defineConfig({
     setupFiles: ["test/setup-worker.ts"],
     pool: "forks",
     // Most integration suites spend their time waiting (leases to expire, child processes, the server): three
-    // files at a time on two cores fills those waits (the crash suite, split in three files, waits for a lease
-    // in every case). Each file has its own metadata database and uniquely named app databases, so files do
-    // not see each other's data.
+    // files at a time on two cores fills those waits (the crash suite, split in three files, waits on worker
+    // processes and recovery in every case). Each file has its own metadata database and uniquely named app
+    // databases, so files do not see each other's data.
     maxWorkers: 3,
     // Suites that call start* get a worker inside the test process (lib/jobs/worker.ts); the job-engine
     // suites start real worker processes instead.
