@@ -111,6 +111,13 @@ describe("lifeboat CLI", () => {
     const parsed = JSON.parse(lines[0]!);
     expect(parsed).toMatchObject({ status: "ok", result: { method: "dump", backupId: expect.any(Number) } });
     expect(json.err).toMatch(/backing up shop-cli/);
+
+    // A restore drill of that backup, from a pipeline: one JSON line, the drill's evidence in it.
+    const drill = await cli(["drill", "shop-cli", "--backup", String(parsed.result.backupId), "--json"]);
+    expect(drill.code, drill.err).toBe(0);
+    expect(drill.out.trim().split("\n")).toHaveLength(1);
+    expect(JSON.parse(drill.out)).toMatchObject({ status: "ok" });
+    expect(drill.err).toMatch(/restore drill for shop-cli/);
   });
 
   it("audit verify: exit 0 with the row count, exit 1 naming the first broken row", async () => {

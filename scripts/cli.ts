@@ -6,6 +6,8 @@
 //   npm run lifeboat -- backups <app>
 //   npm run lifeboat -- backup <app> [--method dump|clone] [--name LABEL] [--auto] [--for-release R] [--end-sessions]
 //   npm run lifeboat -- delete-backup <app> --backup ID [--end-sessions] [--yes]
+//   npm run lifeboat -- drill <app> [--backup ID] [--json]                        (restore drill into a scratch database)
+//   npm run lifeboat -- adopt <app> --backup ID [--json]                          (verify and adopt a dump found on disk)
 //   npm run lifeboat -- recover
 //   npm run lifeboat -- plan <app> [--release R] [--restore-db [--backup ID]]      (shows the steps, changes nothing)
 //   npm run lifeboat -- rollback <app> [--release R] [--restore-db [--backup ID]] [--yes]

@@ -20,6 +20,11 @@ export function describeJobResult(result: Record<string, unknown> | null | undef
   const change = parseChangeRecord(result);
   if (change) return describeChange(change);
   if (result.verified === true) return `backup #${String(result.backupId)} verified.`;
+  if (result.ok === true && typeof result.tables === "number") {
+    const secs = typeof result.restoreMs === "number" ? ` in ${(result.restoreMs / 1000).toFixed(1)} s` : "";
+    return `restore drill of ${String(result.name)} passed: ${result.tables} tables, ${String(result.rows)} rows restored${secs}.`;
+  }
+  if (result.adopted === true) return `${String(result.name)} verified and adopted (sha256 ${String(result.sha256).slice(0, 12)}…); it can be restored now.`;
   if (typeof result.name === "string" && typeof result.method === "string") {
     const pruned = Array.isArray(result.pruned) && result.pruned.length ? ` Retention removed ${result.pruned.length} older backup(s).` : "";
     const size = typeof result.sizeBytes === "number" ? `, ${formatBytes(result.sizeBytes)}` : "";

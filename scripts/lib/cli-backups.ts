@@ -1,9 +1,11 @@
-// CLI commands for apps and backups: list, back up, delete a backup, recover interrupted jobs.
+// CLI commands for apps and backups: list, back up, delete a backup, drill or adopt one, recover interrupted jobs.
 import { listAppsWithStatus } from "@/lib/db/queries/apps";
 import { getBackup, listBackups } from "@/lib/db/queries/backups";
 import { formatAge, formatBytes, formatDateTime } from "@/lib/format";
 import { recoverInterruptedJobs, startBackup } from "@/lib/jobs";
+import { startAdopt } from "@/lib/jobs/adopt-job";
 import { deleteBackup } from "@/lib/jobs/backup-admin";
+import { startDrill } from "@/lib/jobs/drill-job";
 import { OpError } from "@/lib/ops/errors";
 import { startBackupSchema } from "@/lib/validation/backups";
 import { appArg, cliActor, confirm, follow, idFlag, parseCommand, requireApp, UsageError, type CliCommand } from "./cli-common";
@@ -20,6 +22,8 @@ export const backupSpecs = {
     positionals: ["app"],
   },
   "delete-backup": { usage: "delete-backup <app> --backup ID [--end-sessions] [--yes]", options: { backup: str, "end-sessions": flag, yes: flag }, positionals: ["app"] },
+  drill: { usage: "drill <app> [--backup ID] [--json]", options: { backup: str, json: flag }, positionals: ["app"] },
+  adopt: { usage: "adopt <app> --backup ID [--json]", options: { backup: str, json: flag }, positionals: ["app"] },
   recover: { usage: "recover", options: {}, positionals: [] },
 } as const;
 
@@ -50,6 +54,15 @@ export function parseDeleteBackupArgs(args: string[]) {
   const backupId = idFlag(values.backup, "backup", usageOf("delete-backup"));
   if (backupId === undefined) throw new UsageError("--backup is required for delete-backup", usageOf("delete-backup"));
   return { app, backupId, endSessions: values["end-sessions"] === true, yes: values.yes === true };
+}
+
+/** drill's and adopt's arguments: the app, the backup (required for adopt), --json. Pure; throws UsageError. */
+export function parseBackupJobArgs(name: "drill" | "adopt", args: string[]) {
+  const { values, positionals } = parseCommand(backupSpecs[name], args);
+  const app = appArg(positionals[0], usageOf(name));
+  const backupId = idFlag(values.backup, "backup", usageOf(name));
+  if (name === "adopt" && backupId === undefined) throw new UsageError("--backup is required for adopt: the id of a file found on disk (npm run lifeboat -- backups <app>)", usageOf(name));
+  return { app, backupId, json: values.json === true };
 }
 
 const apps: CliCommand = async (args) => {
@@ -98,6 +111,15 @@ const deleteBackupCommand: CliCommand = async (args) => {
   return 0;
 };
 
+/** A restore drill (default: the newest verified backup), or adopting a dump found on disk: a job, followed. */
+const backupJob = (name: "drill" | "adopt"): CliCommand => async (args) => {
+  const parsed = parseBackupJobArgs(name, args);
+  const app = await requireApp(parsed.app);
+  const { jobId, done } = name === "drill" ? await startDrill(app, parsed.backupId, cliActor()) : await startAdopt(app, parsed.backupId!, cliActor());
+  (parsed.json ? console.error : console.log)(`job #${jobId}: ${name === "drill" ? "restore drill" : "verifying and adopting"} for ${app.slug}`);
+  return (await follow(jobId, done, { json: parsed.json })).status === "ok" ? 0 : 1;
+};
+
 const recover: CliCommand = async (args) => {
   parseCommand(backupSpecs.recover, args);
   const reports = await recoverInterruptedJobs(cliActor());
@@ -109,4 +131,12 @@ const recover: CliCommand = async (args) => {
   return reports.some((r) => r.error) ? 1 : 0;
 };
 
-export const backupCommands: Record<keyof typeof backupSpecs, CliCommand> = { apps, backups, backup, "delete-backup": deleteBackupCommand, recover };
+export const backupCommands: Record<keyof typeof backupSpecs, CliCommand> = {
+  apps,
+  backups,
+  backup,
+  "delete-backup": deleteBackupCommand,
+  drill: backupJob("drill"),
+  adopt: backupJob("adopt"),
+  recover,
+};

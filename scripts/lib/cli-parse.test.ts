@@ -1,7 +1,7 @@
 // The CLI's argument parsing, pure (no database): issue 7 finding 9 and the hostile flags around it.
 import { describe, expect, it } from "vitest";
 import { parseAuditArgs } from "./cli-audit";
-import { parseBackupArgs, parseDeleteBackupArgs } from "./cli-backups";
+import { parseBackupArgs, parseBackupJobArgs, parseDeleteBackupArgs } from "./cli-backups";
 import { UsageError } from "./cli-common";
 import { parseRollbackArgs, type RollbackCommandName } from "./cli-rollback";
 
@@ -89,6 +89,17 @@ describe("backup commands", () => {
     expect(parseDeleteBackupArgs(["shop", "--backup", "4"])).toEqual({ app: "shop", backupId: 4, endSessions: false, yes: false });
     expect(usageError(() => parseDeleteBackupArgs(["shop", "--backup", "", "--yes"])).message).toMatch(/--backup needs a value/);
     expect(usageError(() => parseDeleteBackupArgs(["shop", "--yes"])).message).toMatch(/--backup is required/);
+  });
+
+  it("drill takes an optional backup, adopt a required one; neither takes a flag without its value", () => {
+    expect(parseBackupJobArgs("drill", ["shop"])).toEqual({ app: "shop", backupId: undefined, json: false });
+    expect(parseBackupJobArgs("drill", ["shop", "--backup", "7", "--json"])).toEqual({ app: "shop", backupId: 7, json: true });
+    expect(usageError(() => parseBackupJobArgs("drill", ["shop", "--backup"])).message).toMatch(/--backup needs a value/);
+    expect(usageError(() => parseBackupJobArgs("drill", ["shop", "--backup", "1x"])).message).toMatch(/--backup/);
+    expect(usageError(() => parseBackupJobArgs("drill", ["../shop"])).message).toMatch(/<app>/);
+    expect(parseBackupJobArgs("adopt", ["shop", "--backup", "3"])).toEqual({ app: "shop", backupId: 3, json: false });
+    expect(usageError(() => parseBackupJobArgs("adopt", ["shop"])).message).toMatch(/--backup is required for adopt/);
+    expect(usageError(() => parseBackupJobArgs("adopt", ["shop", "--backup", "3", "extra"])).message).toMatch(/extra|unexpected|argument/i);
   });
 });
 
