@@ -50,9 +50,38 @@ export async function listChannels() {
 }
 export type ChannelView = Awaited<ReturnType<typeof listChannels>>[number];
 
+/**
+ * Deletes a channel and its rules. Its deliveries stay in the log; those still queued or retrying end as
+ * "channel deleted" (an attempt already in flight may still land, and then says so).
+ */
 export async function deleteChannel(id: number): Promise<string | null> {
-  const [row] = await getDb().delete(notifyChannels).where(eq(notifyChannels.id, id)).returning({ name: notifyChannels.name });
-  return row?.name ?? null;
+  return getDb().transaction(async (tx) => {
+    await tx
+      .update(notifyDeliveries)
+      .set({ status: "failed", lastError: CHANNEL_DELETED, nextRetryAt: null })
+      .where(and(eq(notifyDeliveries.channelId, id), inArray(notifyDeliveries.status, ["pending", "retrying"])));
+    const [row] = await tx.delete(notifyChannels).where(eq(notifyChannels.id, id)).returning({ name: notifyChannels.name });
+    return row?.name ?? null;
+  });
+}
+export const CHANNEL_DELETED = "channel deleted";
+
+/** Changes what a channel is, in one statement; `secret` undefined keeps the stored one. Null: no such channel. */
+export async function updateChannel(
+  id: number,
+  v: { name: string; enabled: boolean; config: Record<string, unknown>; secret?: ChannelSecret },
+): Promise<{ name: string } | null | "name_taken"> {
+  try {
+    const [row] = await getDb()
+      .update(notifyChannels)
+      .set({ name: v.name, enabled: v.enabled, config: v.config, ...(v.secret ? { secretEnc: encryptSecret(JSON.stringify(v.secret)) } : {}) })
+      .where(eq(notifyChannels.id, id))
+      .returning({ name: notifyChannels.name });
+    return row ?? null;
+  } catch (e) {
+    if ((e as { code?: string }).code === "23505" || (e as { cause?: { code?: string } }).cause?.code === "23505") return "name_taken";
+    throw e;
+  }
 }
 
 export async function setChannelEnabled(id: number, enabled: boolean): Promise<string | null> {
@@ -201,7 +230,7 @@ export async function listDeliveries(opts: { channelIds?: number[]; limit?: numb
       createdAt: notifyDeliveries.createdAt,
     })
     .from(notifyDeliveries)
-    .innerJoin(notifyChannels, eq(notifyChannels.id, notifyDeliveries.channelId))
+    .leftJoin(notifyChannels, eq(notifyChannels.id, notifyDeliveries.channelId))
     .where(opts.channelIds ? inArray(notifyDeliveries.channelId, opts.channelIds) : undefined)
     .orderBy(desc(notifyDeliveries.id))
     .limit(opts.limit ?? 50);
