@@ -57,8 +57,19 @@ const recipients = z
   .trim()
   .min(1, "enter at least one address")
   .max(2000)
-  .transform((s) => s.split(/[,;\s]+/).filter(Boolean))
-  .pipe(z.array(emailSchema).min(1, "enter at least one address").max(20, "at most 20 addresses"));
+  // Errors stay on the field itself (not "to.1"), so the form shows them under To and names the address.
+  .transform((s, ctx) => {
+    const list = s.split(/[,;\s]+/).filter(Boolean);
+    if (list.length > 20) ctx.addIssue({ code: "custom", message: "at most 20 addresses" });
+    const out: string[] = [];
+    for (const a of list) {
+      const r = emailSchema.safeParse(a);
+      if (r.success) out.push(r.data);
+      else ctx.addIssue({ code: "custom", message: `“${a.slice(0, 80)}” is not an email address` });
+    }
+    if (list.length === 0) ctx.addIssue({ code: "custom", message: "enter at least one address" });
+    return out;
+  });
 
 const hmacSecretSchema = z
   .string()
