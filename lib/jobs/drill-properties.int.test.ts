@@ -81,14 +81,23 @@ describe("drills compare database-level properties", () => {
     expect(await shop.otherDbs()).toEqual([]);
   });
 
-  it("names a per-role setting for a role dropped since the backup as not compared, and passes", async () => {
-    const b = await backup();
-    const meta = m.client.getDb().$client;
-    // A per-role setting for a role dropped since the backup: cannot be kept here, so it is named, not compared.
-    await meta`UPDATE backups SET identity = jsonb_set(identity, '{roleSettings}', '[{"role":"gone_since_backup","settings":["work_mem=8MB"]}]'::jsonb) WHERE id = ${b.id}`;
-    const passed = await drill(b.id);
-    expect(passed.outcome.status, passed.outcome.error?.message).toBe("ok");
-    expect(passed.evidence.properties?.notCompared.join("\n")).toMatch(/settings for role gone_since_backup \(work_mem=8MB\): the role gone_since_backup no longer exists/);
-    expect(passed.evidence.properties?.compared.join("\n")).not.toMatch(/gone_since_backup/);
+  it("names a per-role setting whose role was dropped since the backup as not compared, and passes", async () => {
+    const role = `drill_gone_${Date.now().toString(36)}`;
+    const sql = adminSql();
+    try {
+      await sql.unsafe(`CREATE ROLE ${role}`);
+      await sql.unsafe(`ALTER ROLE ${role} IN DATABASE ${shop.db} SET work_mem = '8MB'`);
+      const b = await backup();
+      expect(JSON.stringify((await m.client.getDb().$client`SELECT identity FROM backups WHERE id = ${b.id}`)[0]?.identity)).toContain(role);
+      await sql.unsafe(`DROP ROLE ${role}`);
+      const { outcome, evidence } = await drill(b.id);
+      expect(outcome.status, outcome.error?.message).toBe("ok");
+      expect(evidence.properties?.notCompared.join("\n")).toContain(`settings for role ${role} (work_mem=8MB): the role ${role} no longer exists`);
+      expect(evidence.properties?.compared.join("\n")).not.toContain(role);
+      expect(evidence.properties?.compared).toContain("setting statement_timeout");
+    } finally {
+      await sql.unsafe(`DROP ROLE IF EXISTS ${role}`);
+      await sql.end();
+    }
   });
 });
