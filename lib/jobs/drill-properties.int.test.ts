@@ -81,6 +81,16 @@ describe("drills compare database-level properties", () => {
     expect(await shop.otherDbs()).toEqual([]);
   });
 
+  it("fails with the server's reason when a recorded setting has a value the server refuses", async () => {
+    const b = await backup();
+    await m.client.getDb().$client`UPDATE backups SET identity = jsonb_set(identity, '{settings}', (identity->'settings') || '["work_mem=banana"]'::jsonb) WHERE id = ${b.id}`;
+    const { outcome, evidence } = await drill(b.id);
+    expect(outcome.error?.code).toBe("properties_differ");
+    expect(evidence.error).toMatch(/its recorded setting work_mem: invalid value for parameter "work_mem": "banana"\. A restore of this backup would stop at the same point/);
+    expect(evidence.differences).toHaveLength(1);
+    expect(await shop.otherDbs()).toEqual([]);
+  });
+
   it("names a per-role setting whose role was dropped since the backup as not compared, and passes", async () => {
     const role = `drill_gone_${Date.now().toString(36)}`;
     const sql = adminSql();

@@ -46,7 +46,14 @@ export async function checkDrillProperties(target: TargetDb, plan: FidelityPlan,
     return scope;
   }
   const differences = await withMaintenance(target, async (sql) => {
-    await applyIdentity(sql, scratch, plan.apply, plan.notKept, ctx);
+    try {
+      await applyIdentity(sql, scratch, plan.apply, plan.notKept, ctx);
+    } catch (e) {
+      if (!(e instanceof OpError) || e.code !== "identity_failed") throw e;
+      // The server refused a recorded property (a value it does not accept): the restore would stop here too.
+      const why = e.message.replace(/\. Nothing was swapped; the staging database is dropped\.$/, "");
+      throw new OpError("properties_differ", `${why}. A restore of this backup would stop at the same point, before its swap.`, { differences: [why] });
+    }
     const got = await readIdentity(sql, scratch);
     if (!got) throw new OpError("db_missing", `The scratch database ${scratch} disappeared.`);
     return identityDiff(got, plan.expected);
