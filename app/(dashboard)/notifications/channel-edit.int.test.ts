@@ -122,6 +122,19 @@ describe("editing a channel", () => {
     expect(JSON.stringify(await q.listChannels())).not.toContain(fresh);
   });
 
+  it("an edit and a rotation at the same moment keep both changes (neither writes back a stale secret)", async () => {
+    const id = await webhook("concurrent", "https://hooks.example.com/c0", "concurrent-secret-0123456789");
+    for (let i = 1; i <= 5; i++) {
+      const [rot, upd] = await Promise.all([
+        actions.rotateChannelSecretAction(form({ channelId: String(id) })),
+        actions.updateChannelAction(form({ channelId: String(id), kind: "webhook", name: "concurrent", url: `https://hooks.example.com/c${i}`, enabled: "on" })),
+      ]);
+      expect(upd).toMatchObject({ status: "ok" });
+      const ch = await q.getChannelForSend(id);
+      expect(ch?.secret).toEqual({ url: `https://hooks.example.com/c${i}`, hmacSecret: rot.status === "ok" ? rot.data.secret : "?" });
+    }
+  });
+
   it("a channel turned off receives nothing and keeps its rules; turned on again it does", async () => {
     const r = await listen();
     const id = await webhook("switchable", r.url, "switch-secret-0123456789");
