@@ -19,7 +19,7 @@ export function ChannelActions({ channel }: { channel: EditableChannel }) {
   const id = <input type="hidden" name="channelId" value={channelId} />;
   const error = [testState, enState].find((s) => s && s.status !== "ok");
   return (
-    <div className="flex flex-col items-end gap-1.5">
+    <div className="flex min-w-44 flex-col items-end gap-1.5">
       <div className="flex flex-wrap justify-end gap-1.5">
         <form action={testAction}>
           {id}
