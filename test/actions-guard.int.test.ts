@@ -115,6 +115,10 @@ describe("server actions", () => {
     for (const a of actions) expect(registered.get(a.name)).toBe(a.role);
   });
 
+  it("covers the channel edit and secret rotation actions, admin only", () => {
+    for (const name of ["notifications.channel_update", "notifications.channel_rotate_secret"]) expect(actions.find((a) => a.name === name)?.role, name).toBe("admin");
+  });
+
   it("refuses every action without a session (public ones only with an explicit allowance)", async () => {
     expect(actions.length).toBeGreaterThan(0);
     session.user = null;

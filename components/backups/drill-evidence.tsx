@@ -25,6 +25,12 @@ export function DrillEvidence({ app, drills }: { app: string; drills: RestoreDri
               )}
             </div>
             {d.smoke && <div className="text-xs text-slate-600">smoke query: {d.smoke}</div>}
+            {d.properties && (
+              <div className="text-xs break-words text-slate-600">
+                database properties {d.ok ? "matched" : "compared"}: {d.properties.compared.join(", ") || "none"}
+                {d.properties.notCompared.length > 0 && <> · not compared: {d.properties.notCompared.join("; ")}</>}
+              </div>
+            )}
             {d.error && <div className="text-xs break-words text-red-700">{d.error}</div>}
             {d.differences.length > 0 && (
               <ul className="list-disc pl-5 font-mono text-xs text-red-800">

@@ -5,18 +5,21 @@ import { deleteChannelAction, sendTestNotificationAction, setChannelEnabledActio
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import type { ActionResult } from "@/lib/actions/result";
+import { EditChannelDialog, type EditableChannel } from "./edit-channel-dialog";
+import { RotateSecretButton } from "./rotate-secret-button";
 
 type R = ActionResult<unknown> | null;
 
-/** Send a test, turn on/off, delete — for one channel row. */
-export function ChannelActions({ channelId, name, enabled }: { channelId: number; name: string; enabled: boolean }) {
+/** Send a test, turn on/off, edit, rotate a webhook's secret, delete — for one channel row. */
+export function ChannelActions({ channel }: { channel: EditableChannel }) {
+  const { id: channelId, name, enabled } = channel;
   const [testState, testAction, testPending] = useActionState<R, FormData>(sendTestNotificationAction, null);
   const [enState, enAction, enPending] = useActionState<R, FormData>(setChannelEnabledAction, null);
   const [delState, delAction, delPending] = useActionState<R, FormData>(deleteChannelAction, null);
   const id = <input type="hidden" name="channelId" value={channelId} />;
   const error = [testState, enState].find((s) => s && s.status !== "ok");
   return (
-    <div className="flex flex-col items-end gap-1.5">
+    <div className="flex min-w-44 flex-col items-end gap-1.5">
       <div className="flex flex-wrap justify-end gap-1.5">
         <form action={testAction}>
           {id}
@@ -31,11 +34,13 @@ export function ChannelActions({ channelId, name, enabled }: { channelId: number
             {enabled ? "Turn off" : "Turn on"}
           </Button>
         </form>
+        <EditChannelDialog channel={channel} />
+        {channel.kind === "webhook" && <RotateSecretButton channelId={channelId} name={name} />}
         <ConfirmDialog
           triggerLabel="Delete…"
           triggerSize="sm"
           title={`Delete the channel “${name}”?`}
-          description="Its rules and its delivery log go with it; queued deliveries are dropped. Nothing else changes."
+          description="Its rules go with it. Its delivery log stays; deliveries still queued or retrying end as “channel deleted”. Nothing else changes."
           confirmWord={name}
           confirmLabel="Delete channel"
           pendingLabel="Deleting…"

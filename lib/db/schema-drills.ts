@@ -31,6 +31,8 @@ export const restoreDrills = pgTable(
     differences: jsonb().$type<string[]>().notNull().default([]),
     smoke: text(),
     error: text(),
+    /** Database-level properties held to the backup's record, and those not comparable (lib/ops/drill-properties.ts); null before they were. */
+    properties: jsonb().$type<{ compared: string[]; notCompared: string[] }>(),
     at: tstz().notNull().defaultNow(),
   },
   (t) => [index().on(t.appId, t.at), index().on(t.backupId, t.at)],

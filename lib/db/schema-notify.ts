@@ -54,9 +54,8 @@ export const notifyDeliveries = pgTable(
   "notify_deliveries",
   {
     id: bigserial({ mode: "number" }).primaryKey(),
-    channelId: integer()
-      .notNull()
-      .references(() => notifyChannels.id, { onDelete: "cascade" }),
+    /** Null once the channel was deleted: the row stays in the log, ended as "channel deleted". */
+    channelId: integer().references(() => notifyChannels.id, { onDelete: "set null" }),
     eventId: bigint({ mode: "number" }).references(() => appEvents.id, { onDelete: "cascade" }),
     kind: text().notNull(),
     summary: text().notNull(),

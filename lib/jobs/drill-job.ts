@@ -73,6 +73,7 @@ export const runDrillJob: JobBody = async (ctx, job) => {
     tables: ev.tables,
     rows: ev.rows,
     differences: ev.differences,
+    properties: ev.properties,
     smoke: ev.smoke,
     error: ev.error,
   });

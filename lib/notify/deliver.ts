@@ -8,6 +8,7 @@ import {
   claimDelivery,
   markDeliveryFailed,
   recordAttempt,
+  CHANNEL_DELETED,
 } from "@/lib/db/queries/notifications";
 import type { NotifyMessage } from "./message";
 import { ensureNotifyQueue, NOTIFY_QUEUE, nextRetryAfter, queueDeliveries, type NotifyQueueMessage } from "./queue";
@@ -45,8 +46,9 @@ export interface AttemptMeta {
 export async function attemptDelivery(deliveryId: number, meta: AttemptMeta): Promise<void> {
   const d = await getDeliveryForSend(deliveryId);
   if (!d || d.status === "delivered" || d.status === "failed") return;
-  const channel = await getChannelForSend(d.channelId);
-  if (!channel) return;
+  // Read at every attempt: a retry after an edit goes to the channel's new target, with its current secret.
+  const channel = d.channelId === null ? undefined : await getChannelForSend(d.channelId);
+  if (!channel) return markDeliveryFailed(deliveryId, CHANNEL_DELETED);
   if (!channel.enabled) return markDeliveryFailed(deliveryId, "the channel was turned off before this could be sent");
   const message: NotifyMessage = {
     key: d.eventId ? `event-${d.eventId}` : `test-${d.id}`,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { fingerprintDatabase } from "./backup-identity";
 import { dropLeftoverStaging } from "./clone-recovery";
 import { dropDatabaseIfExists } from "./db-admin";
+import { checkDrillProperties, drillPropertyScope, type DrillProperties } from "./drill-properties";
 import type { OpContext } from "./context";
 import type { DumpFormat } from "./dump";
 import { OpError } from "./errors";
@@ -14,7 +15,8 @@ import { connectTarget, MAINTENANCE_DB, withMaintenance, type TargetDb } from ".
 
 // A restore drill: the backup restored into a scratch database (named like a staging copy, so recovery and
 // the leftover sweep know it), compared with the fingerprint recorded when the backup was taken, the app's
-// smoke query run read-only, and the scratch dropped — on failure too. The live database is never touched.
+// smoke query run read-only, its database-level properties held to the backup's record (drill-properties.ts),
+// and the scratch dropped — on failure too. The live database is never touched.
 
 export const drillSteps = defineSteps({
   scratch: ["drill:scratch", z.object({ scratch: dbNameField })],
@@ -45,6 +47,8 @@ export interface DrillEvidence {
   differences: string[];
   /** Whether the backup recorded a fingerprint to compare with (adopted and older dumps did not). */
   compared: boolean;
+  /** Database-level properties held to the backup's record, and those a scratch copy cannot show (with why); null when the drill failed before it got there. */
+  properties: DrillProperties | null;
   smoke: string | null;
   error: string | null;
   /** The failure's code, when it failed. */
@@ -57,7 +61,7 @@ export async function runDrill(input: DrillInput): Promise<DrillEvidence> {
   assertDbName(scratch, "scratch database name");
   if (scratch === target.database) throw new OpError("refused", `The scratch database must not be the live database "${scratch}".`);
   const started = Date.now();
-  const ev: DrillEvidence = { ok: false, restoreMs: null, durationMs: 0, tables: null, rows: null, differences: [], compared: !!fidelity.fingerprint, smoke: null, error: null, code: null, dropped: false };
+  const ev: DrillEvidence = { ok: false, restoreMs: null, durationMs: 0, tables: null, rows: null, differences: [], compared: !!fidelity.fingerprint, properties: null, smoke: null, error: null, code: null, dropped: false };
   await drillSteps.scratch(ctx, { scratch });
   try {
     if (fidelity.blockers.length) throw new OpError("not_restorable_here", fidelity.blockers.join(" "));
@@ -89,6 +93,16 @@ export async function runDrill(input: DrillInput): Promise<DrillEvidence> {
       ctx.phase("running the smoke query");
       ev.smoke = await runSmokeQuery(target, scratch, input.smokeQuery, input.smokeTimeoutMs);
       ctx.log(`smoke query: ${ev.smoke}`);
+    }
+    ctx.phase("comparing the database's own properties");
+    try {
+      ev.properties = await checkDrillProperties(target, fidelity, scratch, ctx);
+    } catch (e) {
+      if (e instanceof OpError && Array.isArray(e.details?.differences)) {
+        ev.differences = (e.details.differences as string[]).slice(0, 20);
+        ev.properties = drillPropertyScope(fidelity);
+      }
+      throw e;
     }
     ev.ok = true;
   } catch (e) {

@@ -57,15 +57,32 @@ const recipients = z
   .trim()
   .min(1, "enter at least one address")
   .max(2000)
-  .transform((s) => s.split(/[,;\s]+/).filter(Boolean))
-  .pipe(z.array(emailSchema).min(1, "enter at least one address").max(20, "at most 20 addresses"));
+  // Errors stay on the field itself (not "to.1"), so the form shows them under To and names the address.
+  .transform((s, ctx) => {
+    const list = s.split(/[,;\s]+/).filter(Boolean);
+    if (list.length > 20) ctx.addIssue({ code: "custom", message: "at most 20 addresses" });
+    const out: string[] = [];
+    for (const a of list) {
+      const r = emailSchema.safeParse(a);
+      if (r.success) out.push(r.data);
+      else ctx.addIssue({ code: "custom", message: `“${a.slice(0, 80)}” is not an email address` });
+    }
+    if (list.length === 0) ctx.addIssue({ code: "custom", message: "enter at least one address" });
+    return out;
+  });
+
+const hmacSecretSchema = z
+  .string()
+  .min(16, "at least 16 characters")
+  .max(200, "at most 200 characters")
+  .refine((s) => !CONTROL.test(s), "no control characters");
 
 export const webhookChannelSchema = z.object({
   kind: z.literal("webhook"),
   name,
   url: notifyUrlSchema,
   // Empty: Lifeboat makes one and shows it once.
-  secret: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "at least 16 characters").max(200).optional()),
+  secret: z.preprocess((v) => (v === "" ? undefined : v), hmacSecretSchema.optional()),
 });
 
 export const slackChannelSchema = z.object({ kind: z.literal("slack"), name, url: notifyUrlSchema });
@@ -86,6 +103,23 @@ export const channelSchema = z.discriminatedUnion("kind", [webhookChannelSchema,
 export type ChannelInput = z.output<typeof channelSchema>;
 
 export const channelIdSchema = z.object({ channelId: z.coerce.number().int().positive() });
+
+// Editing: the kind stays; a blank secret field (URL of a webhook or Slack channel, signing secret, SMTP
+// password) keeps the stored one, since none of them is ever sent back to the page to be re-submitted.
+const blankIsKeep = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === "" || v === null ? undefined : v), s.optional());
+const editBase = { channelId: z.coerce.number().int().positive(), name, enabled: checkbox.optional().default(false) };
+
+export const channelUpdateSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("webhook"), ...editBase, url: blankIsKeep(notifyUrlSchema), secret: blankIsKeep(hmacSecretSchema) }),
+  z.object({ kind: z.literal("slack"), ...editBase, url: blankIsKeep(notifyUrlSchema) }),
+  z.object({
+    kind: z.literal("email"),
+    ...editBase,
+    ...emailChannelSchema.omit({ kind: true, name: true, password: true }).shape,
+    password: blankIsKeep(z.string().max(1000, "at most 1000 characters").refine((s) => !CONTROL.test(s), "no control characters")),
+  }),
+]);
+export type ChannelUpdate = z.output<typeof channelUpdateSchema>;
 export const channelEnabledSchema = channelIdSchema.extend({ enabled: checkbox });
 
 const kinds = Object.keys(APP_EVENT_KINDS) as [keyof typeof APP_EVENT_KINDS, ...(keyof typeof APP_EVENT_KINDS)[]];

@@ -4,10 +4,10 @@ import { revalidatePath } from "next/cache";
 import { defineAction } from "@/lib/actions/wrapper";
 import { getAppBySlug } from "@/lib/db/queries/apps";
 import { addRule, deleteChannel, deleteRule, getChannelForSend, setChannelEnabled } from "@/lib/db/queries/notifications";
-import { addChannel } from "@/lib/notify/channels";
+import { addChannel, editChannel, rotateSigningSecret } from "@/lib/notify/channels";
 import { sendTestNotification } from "@/lib/notify/deliver";
 import { OpError } from "@/lib/ops/errors";
-import { channelEnabledSchema, channelIdSchema, channelSchema, ruleIdSchema, ruleSchema } from "@/lib/validation/notifications";
+import { channelEnabledSchema, channelIdSchema, channelSchema, channelUpdateSchema, ruleIdSchema, ruleSchema } from "@/lib/validation/notifications";
 
 // Admin only. Secrets (URLs, HMAC secret, SMTP password) are redacted from the audit entry by the wrapper
 // (their keys are secret words) and never come back: only a webhook secret Lifeboat made is returned, once.
@@ -33,6 +33,30 @@ export const createChannelAction = defineAction({
   },
 });
 
+export const updateChannelAction = defineAction({
+  name: "notifications.channel_update",
+  role: "admin",
+  schema: channelUpdateSchema,
+  handler: async (input, { note }) => {
+    const { name, changed } = await editChannel(input);
+    note(`channel #${input.channelId} "${name}": ${changed.join("; ") || "nothing changed"}`);
+    revalidatePath(PAGE);
+    return { name, changed: changed.length };
+  },
+});
+
+export const rotateChannelSecretAction = defineAction({
+  name: "notifications.channel_rotate_secret",
+  role: "admin",
+  schema: channelIdSchema,
+  handler: async ({ channelId }, { note }) => {
+    const { name, secret } = await rotateSigningSecret(channelId);
+    note(`new signing secret for channel #${channelId} "${name}"; deliveries signed from now on use it`);
+    revalidatePath(PAGE);
+    return { name, secret };
+  },
+});
+
 export const deleteChannelAction = defineAction({
   name: "notifications.channel_delete",
   role: "admin",
@@ -40,7 +64,7 @@ export const deleteChannelAction = defineAction({
   handler: async ({ channelId }, { note }) => {
     const name = await deleteChannel(channelId);
     if (!name) throw channelGone();
-    note(`deleted channel #${channelId} "${name}" with its rules and delivery log`);
+    note(`deleted channel #${channelId} "${name}" with its rules; its queued deliveries end as "channel deleted"`);
     revalidatePath(PAGE);
     return { deleted: true };
   },

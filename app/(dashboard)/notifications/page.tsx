@@ -62,7 +62,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
                   </Td>
                   <Td>{c.lastStatus ? <DeliveryStatus status={c.lastStatus} at={c.lastAt} error={c.lastError} /> : <span className="text-xs text-slate-500">none yet</span>}</Td>
                   <Td align="right">
-                    <ChannelActions channelId={c.id} name={c.name} enabled={c.enabled} />
+                    <ChannelActions channel={{ id: c.id, name: c.name, kind: c.kind, enabled: c.enabled, config: c.config }} />
                   </Td>
                 </Tr>
               ))}

@@ -39,7 +39,7 @@ export function DeliveryLog({ rows }: { rows: DeliveryView[] }) {
             <Td muted nowrap>
               {formatDateTime(d.createdAt)}
             </Td>
-            <Td className="break-words">{d.channelName}</Td>
+            <Td className="break-words">{d.channelName ?? <span className="text-slate-500 italic">deleted channel</span>}</Td>
             <Td className="max-w-80 min-w-48">
               <span className="font-medium">{kindLabel(d.kind)}</span>
               <span className="block text-xs break-words text-slate-600">{d.summary}</span>

@@ -6,8 +6,8 @@ import { appEvents } from "@/lib/db/schema-events";
 import { notifyChannels, notifyDeliveries, notifyRules, type NotifyChannel } from "@/lib/db/schema-notify";
 import { decryptSecret, encryptSecret } from "@/lib/secrets";
 
-// Channels, rules and the delivery log. secret_enc is read in exactly one place (getChannelForSend, used by
-// the sender); everything shown selects the columns below, which do not include it.
+// Channels, rules and the delivery log. secret_enc is read in exactly two places (getChannelForSend, used by
+// the sender, and changeChannel); everything shown selects the columns below, which do not include it.
 
 export type ChannelSecret = { url?: string; hmacSecret?: string; password?: string };
 
@@ -50,10 +50,48 @@ export async function listChannels() {
 }
 export type ChannelView = Awaited<ReturnType<typeof listChannels>>[number];
 
+/**
+ * Deletes a channel and its rules. Its deliveries stay in the log; those still queued or retrying end as
+ * "channel deleted" (an attempt already in flight may still land, and then says so).
+ */
 export async function deleteChannel(id: number): Promise<string | null> {
-  const [row] = await getDb().delete(notifyChannels).where(eq(notifyChannels.id, id)).returning({ name: notifyChannels.name });
-  return row?.name ?? null;
+  return getDb().transaction(async (tx) => {
+    await tx
+      .update(notifyDeliveries)
+      .set({ status: "failed", lastError: CHANNEL_DELETED, nextRetryAt: null })
+      .where(and(eq(notifyDeliveries.channelId, id), inArray(notifyDeliveries.status, ["pending", "retrying"])));
+    const [row] = await tx.delete(notifyChannels).where(eq(notifyChannels.id, id)).returning({ name: notifyChannels.name });
+    return row?.name ?? null;
+  });
 }
+export const CHANNEL_DELETED = "channel deleted";
+
+export type ChannelChange = { name: string; enabled: boolean; config: Record<string, unknown>; secret?: ChannelSecret };
+
+/**
+ * Changes a channel from its current state (secret decrypted) under a row lock, so an edit and a secret rotation
+ * at the same moment cannot undo each other. `change` returns the new state (secret undefined: keep it).
+ * Returns null when there is no such channel, "name_taken" when another channel has the new name.
+ */
+export async function changeChannel<T>(id: number, change: (cur: ChannelForSend) => ChannelChange & { result: T }): Promise<T | null | "name_taken"> {
+  try {
+    return await getDb().transaction(async (tx) => {
+      const [row] = await tx.select().from(notifyChannels).where(eq(notifyChannels.id, id)).for("update");
+      if (!row) return null;
+      const next = change(toSendView(row));
+      await tx
+        .update(notifyChannels)
+        .set({ name: next.name, enabled: next.enabled, config: next.config, ...(next.secret ? { secretEnc: encryptSecret(JSON.stringify(next.secret)) } : {}) })
+        .where(eq(notifyChannels.id, id));
+      return next.result;
+    });
+  } catch (e) {
+    if ((e as { code?: string }).code === "23505" || (e as { cause?: { code?: string } }).cause?.code === "23505") return "name_taken";
+    throw e;
+  }
+}
+
+const toSendView = (row: NotifyChannel) => ({ id: row.id, name: row.name, kind: row.kind, enabled: row.enabled, config: row.config, secret: JSON.parse(decryptSecret(row.secretEnc)) as ChannelSecret });
 
 export async function setChannelEnabled(id: number, enabled: boolean): Promise<string | null> {
   const [row] = await getDb().update(notifyChannels).set({ enabled }).where(eq(notifyChannels.id, id)).returning({ name: notifyChannels.name });
@@ -63,10 +101,9 @@ export async function setChannelEnabled(id: number, enabled: boolean): Promise<s
 /** The sender's view: config plus the decrypted secret. Never hand this to a page. */
 export async function getChannelForSend(id: number) {
   const [row] = await getDb().select().from(notifyChannels).where(eq(notifyChannels.id, id));
-  if (!row) return undefined;
-  return { id: row.id, name: row.name, kind: row.kind, enabled: row.enabled, config: row.config, secret: JSON.parse(decryptSecret(row.secretEnc)) as ChannelSecret };
+  return row ? toSendView(row) : undefined;
 }
-export type ChannelForSend = NonNullable<Awaited<ReturnType<typeof getChannelForSend>>>;
+export type ChannelForSend = ReturnType<typeof toSendView>;
 
 export async function listRules() {
   return getDb()
@@ -201,7 +238,7 @@ export async function listDeliveries(opts: { channelIds?: number[]; limit?: numb
       createdAt: notifyDeliveries.createdAt,
     })
     .from(notifyDeliveries)
-    .innerJoin(notifyChannels, eq(notifyChannels.id, notifyDeliveries.channelId))
+    .leftJoin(notifyChannels, eq(notifyChannels.id, notifyDeliveries.channelId))
     .where(opts.channelIds ? inArray(notifyDeliveries.channelId, opts.channelIds) : undefined)
     .orderBy(desc(notifyDeliveries.id))
     .limit(opts.limit ?? 50);

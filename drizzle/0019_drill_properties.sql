@@ -1,0 +1,1 @@
+ALTER TABLE "restore_drills" ADD COLUMN "properties" jsonb;
