@@ -11,7 +11,6 @@
 //   npm run demo                      build (when needed) and start on http://127.0.0.1:3000
 //   npm run demo -- --dev             next dev instead of a production build
 //   npm run demo -- --port 3100 --dir .lifeboat/e2e --fresh --no-build     (what the e2e tests use)
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -26,6 +25,7 @@ import { startCluster, freePort, type Cluster } from "./lib/pg-cluster";
 import { createDemoReleases } from "./lib/demo-releases";
 import { appctl, chooseDemoAppPort, demoHealthUrl, portFree, syncRegisteredEndpoints, writeDemoAppEnv } from "./lib/demo-app";
 import { acquireDemoLock, stopStaleGroups, type DemoLock } from "./lib/demo-lock";
+import { loadDemoSecrets, needsBuild, type DemoSecrets as Secrets } from "./lib/demo-setup";
 import { Supervisor, watchLaunchers, type ServiceSpec, type StopResult } from "./lib/demo-supervisor";
 import { requirePrereqs } from "./lib/prereqs";
 import { seedShop } from "./lib/seed-shop";
@@ -48,13 +48,6 @@ const deployRoot = path.join(baseDir, "apps", "shop");
 const ADMIN_EMAIL = "admin@lifeboat.local";
 const say = (s: string) => console.log(`lifeboat demo │ ${s}`);
 const rel = (p: string) => path.relative(root, p) || ".";
-
-interface Secrets {
-  authSecret: string;
-  secretKey: string;
-  adminPassword: string;
-  shopPassword: string;
-}
 
 /** A reason not to start that the operator can act on; nothing was started, so nothing is stopped. */
 class Refusal extends Error {}
@@ -120,7 +113,7 @@ async function main() {
     await stopLeftoverCluster();
     for (const e of fs.readdirSync(baseDir)) if (path.join(baseDir, e) !== lock.file) fs.rmSync(path.join(baseDir, e), { recursive: true, force: true });
   }
-  const secrets = loadSecrets();
+  const secrets = loadDemoSecrets(baseDir);
 
   clusterStarting = startCluster({ baseDir: path.join(baseDir, "pg"), log: say });
   cluster = await clusterStarting;
@@ -313,35 +306,6 @@ function banner(port: number, secrets: Secrets, seeded: boolean) {
       "",
     ].join("\n"),
   );
-}
-
-function loadSecrets(): Secrets {
-  const file = path.join(baseDir, "secrets.json");
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8"));
-  const rnd = (n: number) => crypto.randomBytes(n).toString("base64url");
-  const s: Secrets = {
-    authSecret: rnd(32),
-    secretKey: crypto.randomBytes(32).toString("base64"),
-    adminPassword: `${rnd(6)}-${rnd(6)}-${rnd(6)}`,
-    shopPassword: rnd(18),
-  };
-  fs.writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
-  return s;
-}
-
-function needsBuild(): boolean {
-  const id = path.join(root, ".next", "BUILD_ID");
-  if (!fs.existsSync(id)) return true;
-  const built = fs.statSync(id).mtimeMs;
-  const newest = (dir: string): number => {
-    let m = 0;
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      m = Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-    }
-    return m;
-  };
-  return ["app", "components", "lib"].some((d) => fs.existsSync(d) && newest(path.join(root, d)) > built);
 }
 
 async function pickPort(preferred: number): Promise<number> {

@@ -43,7 +43,6 @@ export const jobTypeEnum = pgEnum("job_type", [
 ]);
 // "queued" is appended last: ALTER TYPE … ADD VALUE keeps the existing values' order.
 export const jobStatusEnum = pgEnum("job_status", ["running", "ok", "failed", "interrupted", "queued"]);
-export const auditResultEnum = pgEnum("audit_result", ["ok", "invalid", "error", "denied"]);
 export const journalStatusEnum = pgEnum("journal_status", ["begin", "done"]);
 /** After a rollback/switch whose health check fails: undo it at once, or keep it and alert. */
 export const healthPolicyEnum = pgEnum("health_policy", ["undo", "keep"]);
@@ -285,50 +284,6 @@ export const backups = pgTable(
   ],
 );
 export type Backup = typeof backups.$inferSelect;
-
-export const auditLog = pgTable(
-  "audit_log",
-  {
-    id: bigserial({ mode: "number" }).primaryKey(),
-    at: tstz().notNull().defaultNow(),
-    actorId: integer(),
-    actorEmail: text(),
-    appSlug: text(),
-    action: text().notNull(),
-    params: jsonb().$type<Record<string, unknown>>().notNull().default({}),
-    result: auditResultEnum().notNull(),
-    message: text(),
-    durationMs: integer(),
-    /** How many events this row stands for: 1, or N for "N similar refused requests" (rate-limited). */
-    count: integer().notNull().default(1),
-    /** Hash chain, both set by the audit_log_chain trigger (drizzle/*_audit-chain.sql), never by the app. */
-    prevHash: text(),
-    hash: text(),
-  },
-  (t) => [index().on(t.at), index().on(t.appSlug), index().on(t.action)],
-);
-export type AuditEntry = typeof auditLog.$inferSelect;
-
-/** The chain's last link (one row): lets `audit verify` notice rows missing at the end or a refilled table. */
-export const auditChainHead = pgTable("audit_chain_head", {
-  id: boolean().primaryKey().default(true),
-  lastId: bigint({ mode: "number" }).notNull(),
-  hash: text().notNull(),
-  rows: bigint({ mode: "number" }).notNull(),
-});
-
-/**
- * Rate limit for refused unauthenticated calls: per (action, result, client) and minute, the first call
- * becomes an audit row, the rest only raise `suppressed` here until a summary row is written.
- */
-export const auditThrottle = pgTable("audit_throttle", {
-  bucket: text().primaryKey(),
-  action: text().notNull(),
-  windowStart: tstz().notNull(),
-  suppressed: integer().notNull().default(0),
-  firstSuppressedAt: tstz(),
-  lastSuppressedAt: tstz(),
-});
 
 /** Durable step journal for dangerous operations: written before each step runs. */
 export const opJournal = pgTable(

@@ -2,7 +2,8 @@ import "server-only";
 import { and, desc, eq, gt, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { boundEntry, scrubSecrets, TRUSTED_BOUNDS, UNTRUSTED_BOUNDS, type BoundedEntry } from "@/lib/audit/bound";
 import { getDb } from "@/lib/db/client";
-import { apps, auditLog, backups, type AuditEntry } from "@/lib/db/schema";
+import { apps, backups } from "@/lib/db/schema";
+import { auditLog, type AuditEntry } from "@/lib/db/schema-audit";
 
 export { csvCell, csvLine } from "@/lib/audit/csv";
 
