@@ -31,6 +31,17 @@ export type CheckedAppSettings = AppFormInput & {
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "0.0.0.0", ""]);
 
+/**
+ * Could two addresses be the same server? The same port, and the same host — or either host local (a local
+ * name may resolve to 127.0.0.1) — unless both are remote names that differ.
+ */
+export function maybeSameServer(a: { host: string; port: number }, b: { host: string; port: number }): boolean {
+  const ha = a.host.replace(/^\[|\]$/g, "").toLowerCase();
+  const hb = b.host.replace(/^\[|\]$/g, "").toLowerCase();
+  const bothRemoteAndDifferent = ha !== hb && !LOCAL_HOSTS.has(ha) && !LOCAL_HOSTS.has(hb);
+  return !bothRemoteAndDifferent && Number(a.port) === Number(b.port);
+}
+
 /** Does this connection name Lifeboat's own metadata database (DATABASE_URL)? */
 export function isMetadataDatabase(conn: ConnectionParts, metadataUrl = env().DATABASE_URL): boolean {
   if (!metadataUrl) return false;
@@ -42,12 +53,7 @@ export function isMetadataDatabase(conn: ConnectionParts, metadataUrl = env().DA
   }
   const metaDb = decodeURIComponent(u.pathname.replace(/^\//, "")) || decodeURIComponent(u.username);
   if (metaDb !== conn.database) return false;
-  const metaHost = u.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  const host = conn.host.toLowerCase();
-  // A name and an address can be the same server (a local name may resolve to 127.0.0.1): the same database
-  // name on the same port counts as Lifeboat's own unless both hosts are remote names that differ.
-  const bothRemoteAndDifferent = host !== metaHost && !LOCAL_HOSTS.has(host) && !LOCAL_HOSTS.has(metaHost);
-  return !bothRemoteAndDifferent && Number(u.port || 5432) === Number(conn.port);
+  return maybeSameServer({ host: u.hostname, port: Number(u.port || 5432) }, conn);
 }
 
 /**
@@ -59,6 +65,8 @@ export function appSettingsSchema(opts: {
   lookupStored: StoredConnectionLookup;
   /** The slug of another app whose backups directory this real path already is, if any. */
   backupsDirUsedBy?: (realDir: string, slug: string) => Promise<string | null>;
+  /** The other apps registered with a database of this name (their server decides whether it is the same one). */
+  databaseUsedBy?: (database: string, slug: string) => Promise<{ slug: string; host: string; port: number }[]>;
 }) {
   return (opts.mode === "create" ? newAppFormSchema : opts.mode === "test" ? testConnectionFormSchema : appFormSchema).transform(async (v, ctx): Promise<CheckedAppSettings> => {
     let problems = 0;
@@ -91,6 +99,15 @@ export function appSettingsSchema(opts: {
       issue(
         "backupsDir",
         `${resolved.backupsDir} is already the backups directory of ${otherApp}. Give each app its own: in a shared one each would list the other's dump files as its own, and one app's retention could delete the other's backups.`,
+      );
+    }
+
+    const sharing = opts.databaseUsedBy ? (await opts.databaseUsedBy(v.database, v.slug)).find((o) => maybeSameServer(o, v)) : undefined;
+    if (sharing) {
+      issue(
+        "database",
+        `${v.database} on ${v.host}:${v.port} is already the database of ${sharing.slug}. Two apps on one database would list each other's clones as their own, ` +
+          `and one app's delete, restore or undo would change the other's data under it. Register it once; give another app its own database.`,
       );
     }
 

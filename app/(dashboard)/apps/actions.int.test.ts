@@ -148,15 +148,30 @@ describe("finding 10: settings that refuse danger", () => {
     const real = await tmpDir("real-backups");
     const link = path.join(await tmpDir("links"), "backups");
     await fs.symlink(real, link);
-    const r = await actions.createAppAction(form({ slug: "inventory", backupsDir: link, password: p().password }));
+    const own = await createScratchDb("inventory");
+    const r = await actions.createAppAction(form({ slug: "inventory", database: own, backupsDir: link, password: p().password }));
     expect(r).toMatchObject({ status: "ok", data: { summary: expect.stringContaining(`${link} → ${real}`) } });
     expect((await apps.getAppBySlug("inventory"))?.backupsDir).toBe(real);
 
     // A second app in the same real directory (here through the link) would list inventory's dumps as its own.
-    const other = await actions.createAppAction(form({ slug: "warehouse", backupsDir: link, password: p().password }));
+    const other = await actions.createAppAction(form({ slug: "warehouse", database: await createScratchDb("warehouse"), backupsDir: link, password: p().password }));
     expect(other).toMatchObject({ status: "invalid", fieldErrors: { backupsDir: [expect.stringContaining(`${real} is already the backups directory of inventory`)] } });
     expect(await apps.getAppBySlug("warehouse")).toBeUndefined();
     // The app itself keeps it when its settings are saved again.
-    expect(await actions.updateAppAction(form({ slug: "inventory", backupsDir: real, password: p().password }))).toMatchObject({ status: "ok" });
+    expect(await actions.updateAppAction(form({ slug: "inventory", database: own, backupsDir: real, password: p().password }))).toMatchObject({ status: "ok" });
+  });
+
+  it("refuses a database another app already uses, also by another local name, before connecting; the app itself keeps it", async () => {
+    for (const host of [p().host, "localhost"]) {
+      for (const action of [actions.createAppAction, actions.testConnectionAction]) {
+        const r = await action(form({ slug: "shop-copy", host, backupsDir: await tmpDir("copy"), password: p().password }));
+        expect(r).toMatchObject({ status: "invalid", fieldErrors: { database: [expect.stringContaining(`is already the database of shop`)] } });
+      }
+    }
+    expect(await apps.getAppBySlug("shop-copy")).toBeUndefined();
+    // Another port is another server: allowed (it is refused later only if nothing answers there).
+    const elsewhere = await actions.testConnectionAction(form({ slug: "shop-copy", port: "1", backupsDir: await tmpDir("copy"), password: p().password }));
+    expect(JSON.stringify(elsewhere)).not.toContain("already the database of");
+    expect(await actions.updateAppAction(form({ password: p().password }))).toMatchObject({ status: "ok" });
   });
 });

@@ -1,7 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { backupsDirUsedBy, createApp, getAppBySlug, getAppTarget, updateApp, type ServerFacts } from "@/lib/db/queries/apps";
+import { backupsDirUsedBy, createApp, databaseUsedBy, getAppBySlug, getAppTarget, updateApp, type ServerFacts } from "@/lib/db/queries/apps";
 import { defineAction } from "@/lib/actions/wrapper";
 import { env } from "@/lib/env";
 import { OpError } from "@/lib/ops/errors";
@@ -43,7 +43,7 @@ async function probe(input: CheckedAppSettings): Promise<{ facts: ServerFacts; s
 export const createAppAction = defineAction({
   name: "apps.create",
   role: "admin",
-  schema: appSettingsSchema({ mode: "create", lookupStored, backupsDirUsedBy }),
+  schema: appSettingsSchema({ mode: "create", lookupStored, backupsDirUsedBy, databaseUsedBy }),
   audit: { app: (input) => input.slug },
   handler: async (input) => {
     if (await getAppBySlug(input.slug)) {
@@ -59,7 +59,7 @@ export const createAppAction = defineAction({
 export const updateAppAction = defineAction({
   name: "apps.update",
   role: "admin",
-  schema: appSettingsSchema({ mode: "update", lookupStored, backupsDirUsedBy }),
+  schema: appSettingsSchema({ mode: "update", lookupStored, backupsDirUsedBy, databaseUsedBy }),
   audit: { app: (input) => input.slug },
   handler: async (input) => {
     const existing = await getAppBySlug(input.slug);
@@ -75,7 +75,7 @@ export const updateAppAction = defineAction({
 export const testConnectionAction = defineAction({
   name: "apps.test_connection",
   role: "admin",
-  schema: appSettingsSchema({ mode: "test", lookupStored, backupsDirUsedBy }),
+  schema: appSettingsSchema({ mode: "test", lookupStored, backupsDirUsedBy, databaseUsedBy }),
   audit: { app: (input) => input.slug },
   handler: async (input) => {
     const { summary } = await probe(input);

@@ -161,6 +161,14 @@ export async function backupsDirUsedBy(dir: string, slug: string): Promise<strin
   return row?.slug ?? null;
 }
 
+/** The other apps registered with a database of this name, and where their server is. */
+export async function databaseUsedBy(database: string, slug: string): Promise<{ slug: string; host: string; port: number }[]> {
+  return getDb()
+    .select({ slug: apps.slug, host: apps.dbHost, port: apps.dbPort })
+    .from(apps)
+    .where(and(eq(apps.dbName, database), ne(apps.slug, slug)));
+}
+
 export async function setAppDbSize(id: number, bytes: number): Promise<void> {
   await getDb().update(apps).set({ dbSizeBytes: bytes, dbSizeAt: new Date() }).where(eq(apps.id, id));
 }
