@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { rowIdSchema } from "@/lib/validation/ids";
+import { rollbackSchema } from "@/lib/validation/rollback";
 import { useMetaDb } from "@/test/helpers";
 import type { SessionUser } from "@/lib/auth/session";
 
@@ -113,6 +115,30 @@ describe("apiRoute", () => {
     expect(await bad.json()).toMatchObject({ status: "invalid", fieldErrors: { method: expect.any(Array) } });
     const garbage = await POST(req("POST", { token: operatorToken, body: "{not json" }), params({ app: "shop" }));
     expect(garbage.status).toBe(400);
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it("refuses a body field the call does not take, naming it and what it takes, before the handler runs", async () => {
+    const res = await POST(req("POST", { token: operatorToken, body: { method: "dump", name: "before-drill" } }), params({ app: "shop" }));
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body).toMatchObject({ status: "invalid", fieldErrors: { name: [expect.stringContaining("unknown field; this call takes method")] } });
+    expect(body.message).toBe("Unknown field name: this call takes method.");
+    // Through a real schema with preprocessing, a refinement and a transform: a misspelled rollback is no rollback.
+    const ROLLBACK = apiRoute({ name: "test.api.rollback", role: "operator", schema: rollbackSchema, handler });
+    const wrong = await ROLLBACK(req("POST", { token: operatorToken, body: { release: "../../etc", restoreDb: true, confirm: "shop" } }), params({ app: "shop" }));
+    expect(wrong.status).toBe(400);
+    expect((await wrong.json()).message).toMatch(/^Unknown fields release, restoreDb: this call takes targetRelease, restoreDatabase, backupId, confirm/);
+    expect(handler).not.toHaveBeenCalled();
+    const right = await ROLLBACK(req("POST", { token: operatorToken, body: { targetRelease: "r1", restoreDatabase: true, confirm: "shop" } }), params({ app: "shop" }));
+    expect(right.status).toBe(200);
+  });
+
+  it("answers 400, not a server error, to an id larger than any row's", async () => {
+    const JOB = apiRoute({ name: "test.api.job", role: "viewer", schema: z.object({ app: z.string(), id: rowIdSchema("a job id") }), handler });
+    const res = await JOB(req("GET", { token: viewerToken }), params({ app: "shop", id: "2147483648" }));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ fieldErrors: { id: [expect.stringContaining("there is none that large")] } });
     expect(handler).not.toHaveBeenCalled();
   });
 

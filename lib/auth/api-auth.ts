@@ -125,6 +125,34 @@ function isCrossOrigin(req: Request): boolean {
   }
 }
 
+/** The field names an object schema takes (through pipes, preprocessing, defaults); undefined when not an object schema. */
+export function schemaKeys(schema: z.ZodType): string[] | undefined {
+  let s: unknown = schema;
+  for (let i = 0; i < 20 && s; i++) {
+    const def = (s as { _zod?: { def?: { type?: string; shape?: Record<string, unknown>; in?: unknown; out?: unknown; innerType?: unknown } } })._zod?.def;
+    if (!def) return undefined;
+    if (def.type === "object" && def.shape) return Object.keys(def.shape);
+    if (def.type === "pipe") {
+      const inner = schemaKeys(def.in as z.ZodType);
+      if (inner) return inner;
+      s = def.out;
+      continue;
+    }
+    if (def.innerType) {
+      s = def.innerType;
+      continue;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+function unknownFields(schema: z.ZodType, input: Record<string, unknown>, params: RouteParams): string[] {
+  const known = schemaKeys(schema);
+  if (!known) return [];
+  return Object.keys(input).filter((k) => !known.includes(k) && !(k in params));
+}
+
 async function readInput(req: Request, params: RouteParams): Promise<Record<string, unknown> | ActionResult<never>> {
   const query = searchParamsToObject(new URL(req.url).searchParams);
   let body: Record<string, unknown> = {};
@@ -219,6 +247,14 @@ export function apiRoute<S extends z.ZodType, T>(def: ApiRouteDefinition<S, T>):
       if (isResult(raw)) return finish(raw);
       input = raw;
       let parsedInput: unknown = raw;
+      const unknown = req.method === "GET" || !def.schema ? [] : unknownFields(def.schema, raw, params);
+      if (unknown.length) {
+        // A misspelled field must not quietly become a default (a rollback to the default target, a backup
+        // without its name): refused, naming what this call takes.
+        const takes = (schemaKeys(def.schema!) ?? []).filter((k) => !(k in params)).join(", ");
+        const fieldErrors = Object.fromEntries(unknown.map((k) => [k, [`unknown field; this call takes ${takes || "no body fields"}`]]));
+        return finish({ status: "invalid", message: `Unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: this call takes ${takes || "no body fields"}.`, fieldErrors });
+      }
       if (def.schema) {
         const parsed = await def.schema.safeParseAsync(raw);
         if (!parsed.success) {

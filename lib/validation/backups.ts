@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { rowIdSchema } from "./ids";
 import { validateLabel } from "@/lib/ops/backup-names";
 import { slugSchema } from "./apps";
 
@@ -34,7 +35,7 @@ export type StartBackupInput = z.output<typeof startBackupSchema>;
 
 export const backupRefSchema = z.object({
   app: slugSchema,
-  backupId: z.coerce.number().int().positive(),
+  backupId: rowIdSchema("a backup id"),
 });
 
 export const pinBackupSchema = backupRefSchema.extend({ pinned: checkbox });
@@ -45,4 +46,4 @@ export const deleteBackupSchema = backupRefSchema.extend({
   endSessions: checkbox.default(false),
 });
 
-export const jobRefSchema = z.object({ app: slugSchema, jobId: z.coerce.number().int().positive() });
+export const jobRefSchema = z.object({ app: slugSchema, jobId: rowIdSchema("a job id") });

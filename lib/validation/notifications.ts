@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { rowIdSchema } from "./ids";
 import { APP_EVENT_KINDS } from "@/lib/events/kinds";
 import { slugSchema } from "./apps";
 import { emailSchema } from "./email";
@@ -102,12 +103,12 @@ export const emailChannelSchema = z.object({
 export const channelSchema = z.discriminatedUnion("kind", [webhookChannelSchema, slackChannelSchema, emailChannelSchema]);
 export type ChannelInput = z.output<typeof channelSchema>;
 
-export const channelIdSchema = z.object({ channelId: z.coerce.number().int().positive() });
+export const channelIdSchema = z.object({ channelId: rowIdSchema("a channel id") });
 
 // Editing: the kind stays; a blank secret field (URL of a webhook or Slack channel, signing secret, SMTP
 // password) keeps the stored one, since none of them is ever sent back to the page to be re-submitted.
 const blankIsKeep = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === "" || v === null ? undefined : v), s.optional());
-const editBase = { channelId: z.coerce.number().int().positive(), name, enabled: checkbox.optional().default(false) };
+const editBase = { channelId: rowIdSchema("a channel id"), name, enabled: checkbox.optional().default(false) };
 
 export const channelUpdateSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("webhook"), ...editBase, url: blankIsKeep(notifyUrlSchema), secret: blankIsKeep(hmacSecretSchema) }),
@@ -125,10 +126,10 @@ export const channelEnabledSchema = channelIdSchema.extend({ enabled: checkbox }
 const kinds = Object.keys(APP_EVENT_KINDS) as [keyof typeof APP_EVENT_KINDS, ...(keyof typeof APP_EVENT_KINDS)[]];
 
 export const ruleSchema = z.object({
-  channelId: z.coerce.number().int().positive(),
+  channelId: rowIdSchema("a channel id"),
   // "" or "*": every app.
   app: z.preprocess((v) => (v === "" || v === "*" ? undefined : v), slugSchema.optional()),
   kind: z.enum(kinds, "pick an event"),
 });
 
-export const ruleIdSchema = z.object({ ruleId: z.coerce.number().int().positive() });
+export const ruleIdSchema = z.object({ ruleId: rowIdSchema("a rule id") });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { rowIdSchema } from "./ids";
 import { slugSchema } from "./apps";
 
 // Shared by the rollback dialog's actions, the API and the CLI. FormData values are strings: z.coerce for
@@ -17,8 +18,8 @@ export const releaseNameSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, "a release directory name from the releases list")
   .refine((s) => !s.includes("..") && s !== "current" && !/^current\.tmp-/.test(s), "a release directory name from the releases list");
 
-export const backupIdSchema = z.coerce.number().int().positive("a backup id");
-export const jobIdSchema = z.coerce.number().int().positive("a job id");
+export const backupIdSchema = rowIdSchema("a backup id");
+export const jobIdSchema = rowIdSchema("a job id");
 
 /** The operator types the app's slug to confirm; checked against `app` below. */
 const confirmField = z.string().trim().min(1, "type the app's name to confirm");

@@ -1,5 +1,6 @@
 import cronParser from "cron-parser";
 import { z } from "zod";
+import { rowIdSchema } from "./ids";
 import { slugSchema } from "./apps";
 
 // Shared by the settings form, its actions and the worker (which re-checks what it hands to pg-boss).
@@ -72,7 +73,7 @@ export const scheduleInputSchema = z
   .transform((v) => ({ ...v, cron: v.cron.split(/\s+/).join(" ") }));
 export type ScheduleInput = z.infer<typeof scheduleInputSchema>;
 
-export const scheduleRefSchema = z.object({ app: slugSchema, scheduleId: z.coerce.number().int().positive() });
+export const scheduleRefSchema = z.object({ app: slugSchema, scheduleId: rowIdSchema("a schedule id") });
 export const toggleScheduleSchema = scheduleRefSchema.extend({ enabled: checkbox });
 
 const count = (max: number) => z.coerce.number().int().min(0, "0 or more").max(max, `at most ${max}`);

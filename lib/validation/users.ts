@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { rowIdSchema } from "./ids";
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_LENGTH } from "@/lib/auth/password";
 import { ROLES } from "@/lib/auth/roles";
 import { MAX_TOKEN_DAYS } from "@/lib/auth/tokens";
@@ -9,7 +10,7 @@ import { emailSchema } from "./email";
 
 export { emailSchema };
 export const roleSchema = z.enum(ROLES, { message: `one of ${ROLES.join(", ")}` });
-const id = z.coerce.number({ message: "a user id" }).int().positive("a user id");
+const id = rowIdSchema("a user id");
 const bool = z.preprocess((v) => (v === "true" || v === "on" ? true : v === "false" || v === "off" ? false : v), z.boolean());
 
 export const addUserSchema = z.object({
@@ -36,4 +37,4 @@ export const createTokenSchema = z.object({
   role: roleSchema,
   days: z.coerce.number({ message: "days until it expires" }).int().min(1, "at least 1 day").max(MAX_TOKEN_DAYS, `at most ${MAX_TOKEN_DAYS} days`),
 });
-export const tokenIdSchema = z.object({ tokenId: z.coerce.number({ message: "a token id" }).int().positive("a token id") });
+export const tokenIdSchema = z.object({ tokenId: rowIdSchema("a token id") });

@@ -11,6 +11,7 @@ import { formatBytes } from "@/lib/format";
 import { describeJobResult } from "@/lib/jobs/describe-result";
 import { noWorkerWarning, type JobOutcome } from "@/lib/jobs/runner";
 import { slugSchema } from "@/lib/validation/apps";
+import { MAX_ROW_ID } from "@/lib/validation/ids";
 
 /** A command's `run(args)`: the arguments after the command's name; resolves with the exit code. */
 export type CliCommand = (args: string[]) => Promise<number>;
@@ -92,6 +93,7 @@ export function idFlag(value: string | undefined, flag: string, usage?: string):
   if (value === undefined) return undefined;
   const n = /^[1-9][0-9]{0,14}$/.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isSafeInteger(n)) throw new UsageError(`--${flag} must be a positive whole number, not ${JSON.stringify(value)}`, usage);
+  if (n > MAX_ROW_ID) throw new UsageError(`--${flag} ${n}: there is none that large (ids go up to ${MAX_ROW_ID})`, usage);
   return n;
 }
 

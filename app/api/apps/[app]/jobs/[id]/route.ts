@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { rowIdSchema } from "@/lib/validation/ids";
 import { apiRoute } from "@/lib/auth/api-auth";
 import { getAppBySlug } from "@/lib/db/queries/apps";
 import { getJob } from "@/lib/db/queries/jobs";
@@ -12,7 +13,7 @@ export const dynamic = "force-dynamic";
 export const GET = apiRoute({
   name: "api.jobs.get",
   role: "viewer",
-  schema: z.object({ app: slugSchema, id: z.coerce.number().int().positive() }),
+  schema: z.object({ app: slugSchema, id: rowIdSchema("a job id") }),
   handler: async (input) => {
     const app = await getAppBySlug(input.app);
     const job = app ? await getJob(input.id, app.id) : undefined;
