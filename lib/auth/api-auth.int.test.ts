@@ -125,21 +125,25 @@ describe("apiRoute", () => {
     expect(body).toMatchObject({ status: "invalid", fieldErrors: { name: [expect.stringContaining("unknown field; this call takes method")] } });
     expect(body.message).toBe("Unknown field name: this call takes method.");
     // Through a real schema with preprocessing, a refinement and a transform: a misspelled rollback is no rollback.
-    const ROLLBACK = apiRoute({ name: "test.api.rollback", role: "operator", schema: rollbackSchema, handler });
+    const started = vi.fn(async () => ({ jobId: 8 }));
+    const ROLLBACK = apiRoute({ name: "test.api.rollback", role: "operator", schema: rollbackSchema, handler: started });
     const wrong = await ROLLBACK(req("POST", { token: operatorToken, body: { release: "../../etc", restoreDb: true, confirm: "shop" } }), params({ app: "shop" }));
     expect(wrong.status).toBe(400);
     expect((await wrong.json()).message).toMatch(/^Unknown fields release, restoreDb: this call takes targetRelease, restoreDatabase, backupId, confirm/);
     expect(handler).not.toHaveBeenCalled();
+    expect(started).not.toHaveBeenCalled();
     const right = await ROLLBACK(req("POST", { token: operatorToken, body: { targetRelease: "r1", restoreDatabase: true, confirm: "shop" } }), params({ app: "shop" }));
     expect(right.status).toBe(200);
+    expect(started).toHaveBeenCalledTimes(1);
   });
 
   it("answers 400, not a server error, to an id larger than any row's", async () => {
-    const JOB = apiRoute({ name: "test.api.job", role: "viewer", schema: z.object({ app: z.string(), id: rowIdSchema("a job id") }), handler });
+    const read = vi.fn(async () => ({}));
+    const JOB = apiRoute({ name: "test.api.job", role: "viewer", schema: z.object({ app: z.string(), id: rowIdSchema("a job id") }), handler: read });
     const res = await JOB(req("GET", { token: viewerToken }), params({ app: "shop", id: "2147483648" }));
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ fieldErrors: { id: [expect.stringContaining("there is none that large")] } });
-    expect(handler).not.toHaveBeenCalled();
+    expect(read).not.toHaveBeenCalled();
   });
 
   it("maps OpError busy to 409", async () => {

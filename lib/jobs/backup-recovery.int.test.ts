@@ -74,6 +74,26 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise
   throw new Error(`never saw: ${what}`);
 }
 
+/** The job's journaled dump:start (its partial file and pg_dump's application name), once written. */
+async function dumpStart(jobId: number): Promise<{ partial: string; appName: string } | undefined> {
+  return (await mods.jobQueries.listJournal(jobId)).find((j) => j.step === "dump:start")?.detail as { partial: string; appName: string } | undefined;
+}
+
+/**
+ * Waits until the job's own pg_dump (by its journaled application name) waits on the test's table lock. Not
+ * any Lifeboat session: the job's fingerprint reads the same table, and on a loaded machine it may be the one
+ * that blocks first, before pg_dump has started.
+ */
+async function dumpWaitingOnLock(jobId: number): Promise<void> {
+  await until("pg_dump waiting on the table lock", async () => {
+    const start = await dumpStart(jobId);
+    if (!start) return undefined;
+    const [row] = await admin<{ pid: number }[]>`
+      SELECT pid FROM pg_stat_activity WHERE datname = ${db} AND application_name = ${start.appName} AND wait_event_type = 'Lock'`;
+    return row?.pid;
+  });
+}
+
 async function recover(jobId: number) {
   for (let i = 0; i < 300; i++) {
     const r = (await mods.jobs.recoverInterruptedJobs("recovery test")).find((x) => x.jobId === jobId);
@@ -147,16 +167,12 @@ describe("recovery of work that outlived its job process", () => {
     await lock`LOCK TABLE customers IN ACCESS EXCLUSIVE MODE`;
     const { child, jobId } = await startWorker({ kind: "backup", method: "dump" });
     const id = await jobId;
-    await until("pg_dump waiting on the table lock", async () => {
-      const [row] = await admin<{ pid: number }[]>`
-        SELECT pid FROM pg_stat_activity WHERE datname = ${db} AND application_name LIKE 'lifeboat%' AND wait_event_type = 'Lock'`;
-      return row?.pid;
-    });
+    await dumpWaitingOnLock(id);
     await killed(child);
     // The worker's own pg_dump dies with it (process group, parent-death signal). An orphan that survives
     // anyway (another platform, a process started by hand) is played here by a pg_dump of our own, under
     // the job's journaled application name and partial file, held on the same lock and then let go.
-    const start = (await mods.jobQueries.listJournal(id)).find((j) => j.step === "dump:start")!.detail as { partial: string; appName: string };
+    const start = (await dumpStart(id))!;
     const c = pg();
     const orphan = spawn(path.join(c.binDir, "pg_dump"), ["-Fc", "-Z1", "-f", path.join(backupsDir, start.partial), db], {
       env: { PATH: process.env.PATH, PGHOST: c.host, PGPORT: String(c.port), PGUSER: c.user, PGPASSWORD: c.password, PGAPPNAME: start.appName } as unknown as NodeJS.ProcessEnv,
@@ -192,11 +208,7 @@ describe("recovery of work that outlived its job process", () => {
     await lock`LOCK TABLE customers IN ACCESS EXCLUSIVE MODE`;
     const { child, jobId } = await startWorker({ kind: "backup", method: "dump" });
     const id = await jobId;
-    await until("pg_dump waiting on the table lock", async () => {
-      const [row] = await admin<{ pid: number }[]>`
-        SELECT pid FROM pg_stat_activity WHERE datname = ${db} AND application_name LIKE 'lifeboat%' AND wait_event_type = 'Lock'`;
-      return row?.pid;
-    });
+    await dumpWaitingOnLock(id);
     await killed(child);
     await lock`ROLLBACK`;
     lock.release();
