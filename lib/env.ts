@@ -62,7 +62,10 @@ export function env(): Env {
 export function requireEnv<K extends "DATABASE_URL" | "AUTH_SECRET" | "LIFEBOAT_SECRET_KEY">(key: K): string {
   const value = env()[key];
   if (!value) {
-    throw new Error(`${key} is not set. See README "Running in production" (npm run demo sets it for you).`);
+    throw new Error(
+      `${key} is not set. See README "Running in production". npm run demo sets it for its own processes; ` +
+        `to use the CLI against a running demo: set -a; . .lifeboat/demo/cli.env; set +a`,
+    );
   }
   return value;
 }

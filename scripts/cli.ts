@@ -64,6 +64,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `npm run lifeboat -- backups shop | head -2`: the reader has gone; what is left to print is dropped, and the
+// command ends as it would have (its exit code still says how its work went).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+  });
+}
+
 main(process.argv.slice(2))
   .then(async (code) => {
     await closeDb();

@@ -18,14 +18,15 @@ import postgres from "postgres";
 import { createApp, getAppBySlug } from "@/lib/db/queries/apps";
 import { closeDb } from "@/lib/db/client";
 import { migrateMetadata } from "@/lib/db/migrate";
-import { createUser, getUserByEmail } from "@/lib/db/queries/users";
+import { createUser, getLoginCandidate, getUserByEmail } from "@/lib/db/queries/users";
+import { verifyPassword } from "@/lib/auth/password";
 import { probeServer } from "@/lib/ops/server-info";
 import { appFormSchema } from "@/lib/validation/apps";
 import { startCluster, freePort, type Cluster } from "./lib/pg-cluster";
 import { createDemoReleases } from "./lib/demo-releases";
 import { appctl, chooseDemoAppPort, demoHealthUrl, portFree, syncRegisteredEndpoints, writeDemoAppEnv } from "./lib/demo-app";
 import { acquireDemoLock, stopStaleGroups, type DemoLock } from "./lib/demo-lock";
-import { loadDemoSecrets, needsBuild, type DemoSecrets as Secrets } from "./lib/demo-setup";
+import { CLI_ENV, loadDemoSecrets, needsBuild, writeCliEnv, type DemoSecrets as Secrets } from "./lib/demo-setup";
 import { Supervisor, watchLaunchers, type ServiceSpec, type StopResult } from "./lib/demo-supervisor";
 import { requirePrereqs } from "./lib/prereqs";
 import { seedShop } from "./lib/seed-shop";
@@ -148,6 +149,7 @@ async function main() {
   process.env.DATABASE_URL = metaUrl;
   process.env.AUTH_SECRET = secrets.authSecret;
   process.env.LIFEBOAT_SECRET_KEY = secrets.secretKey;
+  writeCliEnv(baseDir, { DATABASE_URL: metaUrl, LIFEBOAT_SECRET_KEY: secrets.secretKey });
   await migrateMetadata(metaUrl);
 
   if (!fs.existsSync(path.join(deployRoot, "releases"))) {
@@ -161,6 +163,9 @@ async function main() {
   if (!(await getUserByEmail(ADMIN_EMAIL))) {
     await createUser({ email: ADMIN_EMAIL, name: "Demo admin", password: secrets.adminPassword, role: "admin" });
   }
+  // The banner shows the first password only while it still signs in (an admin may have changed it).
+  const adminUser = await getLoginCandidate(ADMIN_EMAIL);
+  passwordChanged = !adminUser || !(await verifyPassword(secrets.adminPassword, adminUser.passwordHash));
   const registered = await getAppBySlug("shop");
   if (!registered) {
     const input = appFormSchema.parse({
@@ -291,6 +296,7 @@ async function stopLeftoverCluster() {
 }
 
 let bannerShown = false;
+let passwordChanged = false;
 function banner(port: number, secrets: Secrets, seeded: boolean) {
   if (bannerShown) return;
   bannerShown = true;
@@ -300,8 +306,9 @@ function banner(port: number, secrets: Secrets, seeded: boolean) {
       "  ┌─ Lifeboat demo is running ─────────────────────────────",
       `  │  URL:       http://127.0.0.1:${port}`,
       `  │  Email:     ${ADMIN_EMAIL}`,
-      `  │  Password:  ${secrets.adminPassword}`,
+      `  │  Password:  ${passwordChanged ? "(changed since the first run: use yours, or npm run lifeboat -- users reset-password)" : secrets.adminPassword}`,
       `  │  Demo app:  shop${seeded ? " (freshly seeded)" : ""} — ${rel(deployRoot)}`,
+      `  │  CLI:       set -a; . ${rel(path.join(baseDir, CLI_ENV))}; set +a; npm run lifeboat -- apps`,
       `  └─ Ctrl-C stops the dashboard, the demo app${supervisor.groups().some((g) => g.name === "worker") ? ", the worker" : ""} and PostgreSQL`,
       "",
     ].join("\n"),

@@ -6,6 +6,7 @@ import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
 import {
   finishBackup,
   insertBackup,
+  lastDumpBytes,
   listForRetention,
   markBackupDeleted,
   nameTaken,
@@ -52,6 +53,15 @@ type Kind = "automatic" | "manual" | "named" | "scheduled";
  * Starts a backup job. Everything that can be checked without touching the database server is checked
  * here, before the job exists: a bad label or a name clash is an answer, not a failed job.
  */
+/**
+ * Free space a new dump needs, roughly: half again the app's last dump in this format (the database may have
+ * grown), or, with none yet, the database's size — a custom-format dump is often 20–30× smaller than that.
+ */
+async function dumpSizeEstimate(appId: number, format: "custom" | "plain" | "directory", dbSizeBytes: number): Promise<number> {
+  const last = await lastDumpBytes(appId, format);
+  return last ? Math.ceil(last * 1.5) : dbSizeBytes;
+}
+
 export async function startBackup(req: BackupRequest) {
   const { app } = req;
   const method = req.method ?? app.defaultMethod;
@@ -150,6 +160,7 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
       ctx.phase("checking");
       const restoreBlockers = await dumpPreflight(target);
       if (restoreBlockers.length) ctx.log(`WARNING: "${target.user}" could not restore this dump: ${describeBlockers(restoreBlockers)}`);
+      const estimatedBytes = await dumpSizeEstimate(app.id, app.dumpFormat, server.dbSizeBytes);
       const { result: r, fingerprint } = await withFingerprintedSnapshot(target, ctx, (snapshot) =>
         dumpDatabase({
           target,
@@ -159,7 +170,7 @@ async function runBackup(ctx: JobContext, req: BackupRequest, method: "dump" | "
           fileName: name,
           format: app.dumpFormat,
           ctx,
-          estimatedBytes: server.dbSizeBytes,
+          estimatedBytes,
           snapshot,
         }),
       );

@@ -45,12 +45,21 @@ export class Lease {
     this.schedule(this.timing.renewMs);
     // Fence before the lease runs out, with a margin, so a takeover can never overlap with our children.
     const margin = Math.min(this.timing.renewMs, this.timing.leaseMs / 4);
+    const every = Math.min(250, this.timing.renewMs);
+    let lastCheck = Date.now();
     this.deadlineTimer = setInterval(() => {
-      if (Date.now() > this.deadline - margin) {
-        const s = Math.round((Date.now() - this.lastOk) / 1000);
-        this.fence(`it could not renew its lease for ${s}s (the metadata database did not answer); stopped before the lease expired`);
+      const now = Date.now();
+      // A timer that fires seconds late means this process itself did not run (SIGSTOP, a debugger, a
+      // starved machine): then the database is not the one to blame.
+      const stalledMs = now - lastCheck - every;
+      lastCheck = now;
+      if (now > this.deadline - margin) {
+        const s = Math.round((now - this.lastOk) / 1000);
+        const why = stalledMs > 2000 ? `this process did not run for ${Math.round(stalledMs / 1000)}s (paused, or starved of CPU)` : "the metadata database did not answer";
+        const when = now > this.deadline ? "its lease had expired meanwhile" : "stopped before the lease expired";
+        this.fence(`it could not renew its lease for ${s}s (${why}); ${when}`);
       }
-    }, Math.min(250, this.timing.renewMs));
+    }, every);
     this.deadlineTimer.unref();
   }
 

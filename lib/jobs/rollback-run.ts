@@ -256,5 +256,7 @@ function withPolicy(e: OpError, r: Resolved): OpError {
     r.app.healthPolicy === "undo"
       ? `Health policy of ${r.app.slug}: undo — Lifeboat starts the undo now (a new job on the app page).`
       : `Health policy of ${r.app.slug}: keep — it stays as it is; the app may be down. Undo it from the app page if needed.`;
-  return new OpError(e.code, `${e.message} ${next}`);
+  // Under "undo" nobody needs to press Undo: the hint from the failure (lib/ops/rollback.ts) would contradict it.
+  const message = r.app.healthPolicy === "undo" ? e.message.replace("; use Undo to put back the previous state.", ".") : e.message;
+  return new OpError(e.code, `${message} ${next}`);
 }

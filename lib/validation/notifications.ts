@@ -23,7 +23,17 @@ export const notifyUrlSchema = z
     } catch {
       return false;
     }
-  }, "an http:// or https:// URL");
+  }, "an http:// or https:// URL")
+  // fetch() refuses a URL with a user or password in it: every delivery would fail. A receiver's token goes
+  // in the path or the query (both stored encrypted, never shown).
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return u.username === "" && u.password === "";
+    } catch {
+      return true;
+    }
+  }, "no user:password@ in the URL (it cannot be sent that way); put the receiver's token in the path or query");
 
 /** The URL as it may be shown: no user:password, no query (tokens live there), no fragment. */
 export function displayUrl(raw: string): string {

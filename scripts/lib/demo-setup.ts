@@ -1,5 +1,5 @@
-// Small pieces of `npm run demo` (scripts/demo.ts): its secrets, kept between runs, and whether the
-// production build is older than the source.
+// Small pieces of `npm run demo` (scripts/demo.ts): its secrets, kept between runs, the environment file that
+// points the CLI at it, and whether the production build is older than the source.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -24,6 +24,18 @@ export function loadDemoSecrets(baseDir: string): DemoSecrets {
   };
   fs.writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
   return s;
+}
+
+/** The file (0600, in the demo's directory) that points a shell's `npm run lifeboat` at the demo. */
+export const CLI_ENV = "cli.env";
+
+/** Writes CLI_ENV: the demo's metadata database and key, for `set -a; . <dir>/cli.env; set +a`. */
+export function writeCliEnv(baseDir: string, vars: { DATABASE_URL: string; LIFEBOAT_SECRET_KEY: string }): void {
+  const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+  const text = Object.entries(vars).map(([k, v]) => `${k}=${quote(v)}`).join("\n") + "\n";
+  const file = path.join(baseDir, CLI_ENV);
+  fs.writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 /** True when there is no production build, or a file under app/, components/ or lib/ is newer than it. */

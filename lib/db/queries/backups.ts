@@ -67,6 +67,17 @@ export async function nameTaken(appId: number, method: "dump" | "clone", name: s
   return !!row;
 }
 
+/** The size of the app's newest completed dump in this format: what the next one will roughly need. */
+export async function lastDumpBytes(appId: number, format: "custom" | "plain" | "directory"): Promise<number | null> {
+  const [row] = await getDb()
+    .select({ sizeBytes: backups.sizeBytes })
+    .from(backups)
+    .where(and(eq(backups.appId, appId), eq(backups.method, "dump"), eq(backups.format, format), eq(backups.status, "ok"), sql`${backups.sizeBytes} > 0`))
+    .orderBy(desc(backups.createdAt))
+    .limit(1);
+  return row?.sizeBytes ?? null;
+}
+
 export async function insertBackup(values: {
   appId: number;
   name: string;
