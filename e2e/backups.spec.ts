@@ -18,9 +18,18 @@ test("admin registers an app, backs up with both methods, and sees it all audite
   fs.mkdirSync(path.resolve(".lifeboat/e2e/apps/inventory-backups"), { recursive: true, mode: 0o700 });
   await page.getByLabel("Backups directory", { exact: true }).fill(path.resolve(".lifeboat/e2e/apps/inventory-backups"));
   await page.getByRole("button", { name: "Test connection and save" }).click();
+  // shop's database is shop's: a second app on it is refused, saying why.
+  await expect(page.getByText(/is already the database of shop/).first()).toBeVisible();
+  await expect(page).toHaveURL(/\/apps\/new/);
+  const owner = postgres(shopUrl(), { max: 1, onnotice: () => {} });
+  if ((await owner`SELECT 1 FROM pg_database WHERE datname = 'inventory'`).length === 0) await owner`CREATE DATABASE inventory`;
+  await owner.end();
+  const inventoryUrl = shopUrl().replace(/\/shop$/, "/inventory");
+  await page.getByLabel(/Connection URL/).fill(inventoryUrl);
+  await page.getByRole("button", { name: "Test connection and save" }).click();
   await expect(page).toHaveURL(/\/apps\/inventory$/);
   await expect(page.getByText(/PostgreSQL/).first()).toBeVisible();
-  await expect(page.getByText(shopUrl())).toHaveCount(0);
+  await expect(page.getByText(inventoryUrl)).toHaveCount(0);
   expect(await page.content()).not.toContain(demoSecrets().shopPassword);
 
   // A dump backup: progress, then the verified row with its size, without a reload.
