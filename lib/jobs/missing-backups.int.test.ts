@@ -82,6 +82,7 @@ describe("a dump whose file is gone", () => {
     const missing = await row(app.id, gone.id);
     expect(missing.status).toBe("missing");
     expect(missing.error).toContain(`file not found in ${app.backupsDir} at `);
+    expect(missing.verifiedAt).toBeNull();
     expect((await row(app.id, kept.id)).status).toBe("ok");
     expect((await row(app.id, running)).status).toBe("running");
     await expect(fs.access(away)).resolves.toBeUndefined();

@@ -23,7 +23,7 @@ export async function markDumpsMissing(appId: number, ids: number[], dir: string
   if (ids.length === 0) return 0;
   const rows = await getDb()
     .update(backups)
-    .set({ status: "missing", error: `file not found in ${dir} at ${at.toISOString()}` })
+    .set({ status: "missing", verifiedAt: null, error: `file not found in ${dir} at ${at.toISOString()}` })
     .where(and(live(appId), inArray(backups.id, ids), eq(backups.status, "ok"), eq(backups.method, "dump")))
     .returning({ id: backups.id });
   return rows.length;
