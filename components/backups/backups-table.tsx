@@ -116,7 +116,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
               <Badge tone={STATUS_TONE[b.status]}>{b.status === "missing" ? "file missing" : b.status}</Badge>
               {b.status === "missing" && (
                 <p className="mt-1 max-w-56 text-xs text-red-800" data-testid="missing-hint">
-                  Not restorable. Put {b.name} back in {app.backupsDir} and press Verify, or delete this row.
+                  Not restorable. Put {b.name} into {app.backupsDir} and press Verify, or delete this row.
                 </p>
               )}
               <DrillMark b={b} />

@@ -22,6 +22,6 @@ export async function backupsDirChangeWarning(app: { id: number; backupsDir: str
   if (n === 0) return undefined;
   return (
     `${n} backup${n === 1 ? "" : "s"} recorded in ${app.backupsDir} will show as missing unless you move ` +
-    `${n === 1 ? "it" : "them"} to ${newDir} too (then press Verify on each).`
+    `${n === 1 ? "it" : "them"} to ${newDir} too (then press Verify on ${n === 1 ? "it" : "each"}).`
   );
 }
