@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedShop } from "@/scripts/lib/seed-shop";
-import { adminSql, createScratchDb, pg, tmpDir, urlFor, useMetaDb } from "@/test/helpers";
+import { adminSql, createScratchDb, pg, queryRows, tmpDir, urlFor, useMetaDb } from "@/test/helpers";
 
 // A Lifeboat dump whose file left the backups directory, through the real refresh, verify and delete jobs,
 // real pg_dump files moved away and back, and the queries the pages, pickers and retention read.
@@ -20,6 +20,7 @@ let mods: {
 };
 let db: string;
 let elsewhere: string;
+let metaUrl: string;
 
 async function makeApp(slug: string, dumpFormat: "custom" | "directory") {
   const backupsDir = await tmpDir(`bk-${slug}`);
@@ -44,7 +45,7 @@ async function verify(app: Awaited<ReturnType<typeof makeApp>>, id: number) {
 }
 
 beforeAll(async () => {
-  await useMetaDb();
+  metaUrl = await useMetaDb();
   mods = {
     apps: await import("@/lib/db/queries/apps"),
     backups: await import("@/lib/db/queries/backups"),
@@ -86,6 +87,10 @@ describe("a dump whose file is gone", () => {
     expect((await row(app.id, kept.id)).status).toBe("ok");
     expect((await row(app.id, running)).status).toBe("running");
     await expect(fs.access(away)).resolves.toBeUndefined();
+    // Said once, when marked: a second refresh finds it missing already.
+    await mods.refresh.refreshApp(app.id);
+    const events = await queryRows<{ summary: string }>(metaUrl, `SELECT summary FROM app_events WHERE app_id = ${app.id} AND kind = 'backup.missing'`);
+    expect(events.map((e) => e.summary)).toEqual([`shop-miss: the file of backup ${gone.name} is no longer in ${app.backupsDir}; it is not restorable until put back and verified.`]);
 
     // Not "good": not the last good backup, not in the restore picker, refused by download with the reason.
     expect((await mods.pages.getLastGoodBackup(app.id))?.id).toBe(kept.id);

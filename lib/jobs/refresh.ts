@@ -11,7 +11,7 @@ import { markGoneDumpsMissing } from "./missing-backups";
 // earlier (<db>_backup_…) show up as "found on server", dumps seed 000's Ansible wrote as "found on disk".
 export async function refreshApp(appId: number): Promise<void> {
   const app = await getAppById(appId);
-  if (app) await markGoneDumpsMissing(appId, app.backupsDir);
+  if (app) await markGoneDumpsMissing(app);
   if (app) await refreshFoundDumps(appId, app.backupsDir);
   const target = await getAppTarget(appId);
   const clones = await listCloneBackupsOnServer(target, target.database);

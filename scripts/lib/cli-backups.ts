@@ -82,7 +82,7 @@ const backups: CliCommand = async (args) => {
   const { positionals } = parseCommand(backupSpecs.backups, args);
   const app = await requireApp(appArg(positionals[0], usageOf("backups")));
   // Looked at now, not at the worker's last refresh: a dump moved away shows "missing" here at once.
-  await markGoneDumpsMissing(app.id, app.backupsDir);
+  await markGoneDumpsMissing(app);
   for (const b of await listBackups(app.id)) {
     console.log(
       [`#${b.id}`, b.name, b.method, b.kind, b.status, formatBytes(b.sizeBytes), formatDateTime(b.createdAt), b.release ?? "", b.pinned ? "pinned" : ""]

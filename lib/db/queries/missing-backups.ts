@@ -19,14 +19,14 @@ export async function listOkDumpNames(appId: number): Promise<{ id: number; name
  * Marks them missing, with where and when they were looked for. Only rows still ok: a running backup (its
  * .partial in flight) or one another job just changed is left as it is.
  */
-export async function markDumpsMissing(appId: number, ids: number[], dir: string, at: Date): Promise<number> {
-  if (ids.length === 0) return 0;
+export async function markDumpsMissing(appId: number, ids: number[], dir: string, at: Date): Promise<{ id: number; name: string }[]> {
+  if (ids.length === 0) return [];
   const rows = await getDb()
     .update(backups)
     .set({ status: "missing", verifiedAt: null, error: `file not found in ${dir} at ${at.toISOString()}` })
     .where(and(live(appId), inArray(backups.id, ids), eq(backups.status, "ok"), eq(backups.method, "dump")))
-    .returning({ id: backups.id });
-  return rows.length;
+    .returning({ id: backups.id, name: backups.name });
+  return rows;
 }
 
 /** Verify found the file back with its recorded sha256 and read it back: good again. */
