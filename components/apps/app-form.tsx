@@ -7,7 +7,7 @@ import { createAppAction, testConnectionAction, updateAppAction } from "@/app/(d
 import { submitWithoutReset } from "@/components/forms/submit-without-reset";
 import type { ActionResult } from "@/lib/actions/result";
 
-type R = ActionResult<{ slug?: string; summary: string }> | null;
+type R = ActionResult<{ slug?: string; summary: string; warning?: string }> | null;
 
 export interface AppFormValues {
   slug: string;
@@ -176,6 +176,11 @@ export function AppForm({ mode, values }: { mode: "create" | "edit"; values?: Pa
         <p role="status" className={`rounded-md border p-3 text-sm ${lastIntent === "save" ? "border-emerald-300 bg-emerald-50 text-emerald-900" : "border-sky-300 bg-sky-50 text-sky-900"}`}>
           {lastIntent === "save" ? "Saved. " : ""}
           {last.data.summary}
+        </p>
+      )}
+      {last?.status === "ok" && last.data.warning && (
+        <p role="alert" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="backups-dir-warning">
+          {last.data.warning}
         </p>
       )}
       {last && last.status !== "ok" && (

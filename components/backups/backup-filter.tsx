@@ -13,7 +13,7 @@ export function BackupFilterForm({ action, filter }: { action: string; filter: B
         <span className="sr-only">Status</span>
         <select name="status" defaultValue={filter.status ?? ""} className={field}>
           <option value="">Any status</option>
-          {["ok", "running", "failed", "interrupted", "tampered"].map((s) => (
+          {["ok", "running", "failed", "interrupted", "tampered", "missing"].map((s) => (
             <option key={s} value={s}>{s}</option>
           ))}
         </select>

@@ -26,6 +26,7 @@ const STATUS_TONE: Record<BackupView["status"], BadgeTone> = {
   failed: "red",
   interrupted: "yellow",
   tampered: "red",
+  missing: "red",
 };
 
 export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps: Capabilities; undoNeeds?: UndoNeeds; filtered?: boolean }) {
@@ -90,7 +91,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
                   adminPinned={b.pinned && b.pinnedRole === "admin"}
                   canOperate={caps.pin.ok}
                   canDelete={caps.deleteBackup.ok}
-                  verifiable={b.status === "ok" && !(b.kind === "found" && b.method === "dump" && !b.adoptedAt)}
+                  verifiable={(b.status === "ok" || (b.status === "missing" && b.method === "dump")) && !(b.kind === "found" && b.method === "dump" && !b.adoptedAt)}
                   undoNeeds={props.undoNeeds?.backupId === b.id ? props.undoNeeds : undefined}
                 />
               )}
@@ -112,7 +113,12 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
             </Td>
             <Td align="right" className="tabular-nums text-slate-700">{formatDuration(b.durationMs)}</Td>
             <Td>
-              <Badge tone={STATUS_TONE[b.status]}>{b.status}</Badge>
+              <Badge tone={STATUS_TONE[b.status]}>{b.status === "missing" ? "file missing" : b.status}</Badge>
+              {b.status === "missing" && (
+                <p className="mt-1 max-w-56 text-xs text-red-800" data-testid="missing-hint">
+                  Not restorable. Put {b.name} into {app.backupsDir} and press Verify, or delete this row.
+                </p>
+              )}
               <DrillMark b={b} />
               <RestoreBlockers blockers={b.restoreBlockers} />
             </Td>

@@ -25,8 +25,12 @@ export const dumpFormatEnum = pgEnum("dump_format", ["custom", "plain", "directo
 export const cloneStrategyEnum = pgEnum("clone_strategy", ["file_copy", "wal_log"]);
 // scheduled (issue 9): made by a schedule (lib/db/schema-schedules.ts); its own retention class.
 export const backupKindEnum = pgEnum("backup_kind", ["automatic", "manual", "named", "found", "pre_rollback", "scheduled"]);
-/** tampered: the file no longer has the sha256 recorded when Lifeboat wrote it; never restored. */
-export const backupStatusEnum = pgEnum("backup_status", ["running", "ok", "failed", "interrupted", "tampered"]);
+/**
+ * tampered: the file no longer has the sha256 recorded when Lifeboat wrote it; never restored.
+ * missing: a refresh found no file/dir of that name in the backups directory (error says where and when); Verify
+ * of the file put back returns it to ok. Appended last: ALTER TYPE … ADD VALUE keeps the existing values' order.
+ */
+export const backupStatusEnum = pgEnum("backup_status", ["running", "ok", "failed", "interrupted", "tampered", "missing"]);
 export const jobTypeEnum = pgEnum("job_type", [
   "backup",
   "verify",

@@ -6,6 +6,7 @@ export const APP_EVENT_KINDS = {
   "backup.failed": "Backup failed",
   "backup.overdue": "No verified backup in time",
   "backup.tampered": "Tampered backup found",
+  "backup.missing": "Backup file missing",
   "rollback.started": "Rollback started",
   "rollback.finished": "Rollback finished",
   "rollback.failed": "Rollback failed",

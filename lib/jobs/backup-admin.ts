@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import type { AppView } from "@/lib/db/queries/apps";
 import { getAppById, getAppTarget } from "@/lib/db/queries/apps";
 import { getBackup, markBackupDeleted, setBackupVerified } from "@/lib/db/queries/backups";
+import { markMissingFound } from "@/lib/db/queries/missing-backups";
 import { env } from "@/lib/env";
 import { deleteDumpFile, dropCloneBackup } from "@/lib/ops/delete-backup";
 import { verifyDumpFile } from "@/lib/ops/dump";
@@ -25,7 +26,10 @@ async function requireBackup(app: AppView, backupId: number) {
  */
 export async function startVerify(app: AppView, backupId: number, actor: string) {
   const backup = await requireBackup(app, backupId);
-  if (backup.status !== "ok") throw new OpError("not_verifiable", `${backup.name} is ${backup.status}; only completed backups can be verified.`);
+  // A missing dump is verified to find out whether its file is back (and is still the bytes Lifeboat wrote).
+  if (backup.status !== "ok" && !(backup.status === "missing" && backup.method === "dump")) {
+    throw new OpError("not_verifiable", `${backup.name} is ${backup.status}; only completed backups can be verified.`);
+  }
   return startJob({ appId: app.id, appSlug: app.slug, type: "verify", params: { backupId, name: backup.name }, actor });
 }
 
@@ -45,7 +49,7 @@ export const runVerifyJob: JobBody = async (ctx, job) => {
     if (backup.method === "dump") {
       const file = await resolveInside(app.backupsDir, backup.name, "backup file");
       const exists = await fs.access(file).then(() => true, () => false);
-      if (!exists) problem = `the file ${file} is missing`;
+      if (!exists) problem = `the file ${file} is missing${backup.status === "missing" ? "; put it back there, then verify again" : ""}`;
       else if (!backup.sha256) problem = "no sha256 was recorded when it was written, so its bytes cannot be checked";
       else {
         // The checksum gate first: a file that is not what Lifeboat wrote is not handed to pg_restore.
@@ -66,7 +70,10 @@ export const runVerifyJob: JobBody = async (ctx, job) => {
       const found = await listCloneBackupsOnServer(target, target.database);
       if (!found.some((f) => f.name === backup.name)) problem = `the database ${backup.name} no longer exists on the server`;
     }
-    await setBackupVerified(app.id, backupId, problem ? null : new Date(), problem ? `Verification failed: ${problem}` : null);
+    if (!problem && backup.status === "missing") {
+      await markMissingFound(app.id, backupId, new Date());
+      ctx.log(`${backup.name} is back in ${app.backupsDir}: marked ok again`);
+    } else await setBackupVerified(app.id, backupId, problem ? null : new Date(), problem ? `Verification failed: ${problem}` : null);
     // The log states the verdict either way, not only the steps.
     ctx.log(
       problem
@@ -105,7 +112,8 @@ export const runDeleteJob: JobBody = async (ctx, job) => {
       await ctx.step("delete:start", { backupId, name: backup.name, method: backup.method });
       if (backup.method === "dump") {
         await deleteDumpFile(app.backupsDir, backup.name).catch((e: NodeJS.ErrnoException) => {
-          if (e.code !== "ENOENT") throw e;
+          // missing_dir: the backups directory itself is gone (changed setting); the row can still go.
+          if (e.code !== "ENOENT" && e.code !== "missing_dir") throw e;
           ctx.log(`${backup.name} was already gone from disk`);
         });
       } else {

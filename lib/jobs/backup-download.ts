@@ -21,7 +21,7 @@ export async function openBackupDownload(slug: string, backupId: number, actor: 
       `${backup.name} is a directory-format dump (a folder of files), not one file: copy the folder from ${app.backupsDir} on the server, or take a custom-format dump to download one.`,
     );
   }
-  if (backup.status !== "ok" && backup.status !== "tampered") throw new OpError("not_downloadable", `${backup.name} is ${backup.status}.`);
+  if (backup.status !== "ok" && backup.status !== "tampered" && backup.status !== "missing") throw new OpError("not_downloadable", `${backup.name} is ${backup.status}.`);
   assertDumpRestorable(backup);
   const file = await resolveInside(app.backupsDir, backup.name, "backup file");
   try {

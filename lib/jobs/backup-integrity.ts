@@ -7,9 +7,15 @@ import { OpError } from "@/lib/ops/errors";
 // What the checksum gate (lib/ops/integrity.ts) means for the backups table: a dump whose bytes are not the
 // ones Lifeboat wrote is marked "tampered" (red badge, no restore button, never a default) and audited.
 
-/** Before any job: a dump already marked tampered, or one with no recorded sha256, is not restorable. */
-export function assertDumpRestorable(backup: Pick<BackupView, "name" | "method" | "status" | "sha256">): void {
+/** Before any job: a dump already marked tampered or missing, or one with no recorded sha256, is not restorable. */
+export function assertDumpRestorable(backup: Pick<BackupView, "name" | "method" | "status" | "sha256"> & { error?: string | null }): void {
   if (backup.method !== "dump") return;
+  if (backup.status === "missing") {
+    throw new OpError(
+      "missing_file",
+      `The file of ${backup.name} is missing (${backup.error ?? "not found in the backups directory"}). Put it back there and press Verify, or pick another backup.`,
+    );
+  }
   if (backup.status === "tampered") {
     throw new OpError(
       "tampered",

@@ -4,12 +4,14 @@ import { markMissingFoundDumpsDeleted, syncFoundDumps } from "@/lib/db/queries/f
 import { databaseSizes } from "@/lib/ops/catalog";
 import { listDumpFilesOnDisk, seedNameKind } from "@/lib/ops/found-dumps";
 import { listCloneBackupsOnServer } from "@/lib/ops/server-backups";
+import { markGoneDumpsMissing } from "./missing-backups";
 
 // Sizes of clone databases (pg_database_size walks every file) are refreshed here, in the background, and
 // cached on the rows; pages never compute them per database on each load. Clones the seed's script made
 // earlier (<db>_backup_…) show up as "found on server", dumps seed 000's Ansible wrote as "found on disk".
 export async function refreshApp(appId: number): Promise<void> {
   const app = await getAppById(appId);
+  if (app) await markGoneDumpsMissing(app);
   if (app) await refreshFoundDumps(appId, app.backupsDir);
   const target = await getAppTarget(appId);
   const clones = await listCloneBackupsOnServer(target, target.database);

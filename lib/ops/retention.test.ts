@@ -28,6 +28,13 @@ interface Case {
 const cases: Case[] = [
   { name: "nothing to prune under the limit", keep: 5, backups: [b(1), b(2), b(3)], pruned: [] },
   { name: "keeps the newest N automatic", keep: 2, backups: [b(1), b(2), b(3), b(4)], pruned: [0, 1] },
+  {
+    // A dump whose file is gone is no kept copy: the good ones it would push out stay, and its row is not pruned.
+    name: "missing backups neither take a place nor get pruned",
+    keep: 2,
+    backups: [b(1), b(2), b(3), b(4, { status: "missing", verifiedAt: null }), b(5, { status: "missing", verifiedAt: null })],
+    pruned: [0],
+  },
   { name: "input order does not matter", keep: 2, backups: [b(4), b(1), b(3), b(2)], pruned: [1, 3] },
   {
     name: "manual, named, found and pre_rollback are never pruned",

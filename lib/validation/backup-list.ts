@@ -7,7 +7,7 @@ const optional = <T extends z.ZodType>(s: T) => s.optional().catch(undefined);
 
 export const backupListQuerySchema = z.object({
   page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
-  status: optional(z.enum(["ok", "running", "failed", "interrupted", "tampered"])),
+  status: optional(z.enum(["ok", "running", "failed", "interrupted", "tampered", "missing"])),
   method: optional(z.enum(["dump", "clone"])),
   q: optional(z.string().trim().min(1).max(100)),
 });

@@ -5,6 +5,7 @@ import { formatAge, formatBytes, formatDateTime } from "@/lib/format";
 import { recoverInterruptedJobs, startBackup } from "@/lib/jobs";
 import { startAdopt } from "@/lib/jobs/adopt-job";
 import { deleteBackup } from "@/lib/jobs/backup-admin";
+import { markGoneDumpsMissing } from "@/lib/jobs/missing-backups";
 import { startDrill } from "@/lib/jobs/drill-job";
 import { OpError } from "@/lib/ops/errors";
 import { startBackupSchema } from "@/lib/validation/backups";
@@ -80,6 +81,8 @@ const apps: CliCommand = async (args) => {
 const backups: CliCommand = async (args) => {
   const { positionals } = parseCommand(backupSpecs.backups, args);
   const app = await requireApp(appArg(positionals[0], usageOf("backups")));
+  // Looked at now, not at the worker's last refresh: a dump moved away shows "missing" here at once.
+  await markGoneDumpsMissing(app);
   for (const b of await listBackups(app.id)) {
     console.log(
       [`#${b.id}`, b.name, b.method, b.kind, b.status, formatBytes(b.sizeBytes), formatDateTime(b.createdAt), b.release ?? "", b.pinned ? "pinned" : ""]

@@ -4,6 +4,7 @@ import { revalidatePath } from "next/cache";
 import { backupsDirUsedBy, createApp, databaseUsedBy, getAppBySlug, getAppTarget, updateApp, type ServerFacts } from "@/lib/db/queries/apps";
 import { defineAction } from "@/lib/actions/wrapper";
 import { env } from "@/lib/env";
+import { backupsDirChangeWarning } from "@/lib/jobs/missing-backups";
 import { OpError } from "@/lib/ops/errors";
 import { checkPgBouncerConsole } from "@/lib/ops/pgbouncer";
 import { probeServer } from "@/lib/ops/server-info";
@@ -65,10 +66,11 @@ export const updateAppAction = defineAction({
     const existing = await getAppBySlug(input.slug);
     if (!existing) throw new OpError("not_found", `No app named ${input.slug}.`);
     const { facts, summary } = await probe(input);
+    const warning = await backupsDirChangeWarning(existing, input.backupsDir);
     await updateApp(existing.id, input, facts);
     revalidatePath(`/apps/${input.slug}`);
     revalidatePath("/apps");
-    return { slug: input.slug, summary };
+    return { slug: input.slug, summary, warning };
   },
 });
 
@@ -79,6 +81,7 @@ export const testConnectionAction = defineAction({
   audit: { app: (input) => input.slug },
   handler: async (input) => {
     const { summary } = await probe(input);
-    return { summary };
+    const existing = await getAppBySlug(input.slug);
+    return { summary, warning: existing ? await backupsDirChangeWarning(existing, input.backupsDir) : undefined };
   },
 });
