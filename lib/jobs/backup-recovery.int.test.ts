@@ -6,13 +6,13 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql, createScratchDb, pg, tmpDir, urlFor, useMetaDb } from "@/test/helpers";
 import { seedShop } from "@/scripts/lib/seed-shop";
+import { spawnLifeboatProcess } from "@/test/fixtures/workers";
 
 // Work that outlives its client. A worker process runs a backup and is SIGKILLed while the server-side
 // part (CREATE DATABASE) or a child process (pg_dump) is still working; PostgreSQL or the orphan finishes the
 // job; recovery must then keep the finished backup as ok. To land the kill mid-work without timing luck,
 // the work is held on a lock this test owns (COMMENT ON DATABASE blocks CREATE DATABASE … TEMPLATE of it;
 // LOCK TABLE blocks pg_dump) and let go once the worker is dead.
-const ROOT = path.resolve(import.meta.dirname, "../..");
 let db: string;
 let backupsDir: string;
 let appId: number;
@@ -32,18 +32,7 @@ Object.assign(process.env, LEASE, { LIFEBOAT_WATCHDOG_MS: "3600000" });
 async function startWorker(request: Record<string, unknown>): Promise<{ child: ChildProcess; jobId: Promise<number> }> {
   // The job must be taken by the child (which is then killed), not by this process's in-process worker.
   await (await import("@/lib/jobs/worker")).stopInProcessWorker();
-  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "test/fixtures/run-job.ts", JSON.stringify({ appId, ...request })], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DATABASE_URL: process.env.DATABASE_URL,
-      LIFEBOAT_SECRET_KEY: process.env.LIFEBOAT_SECRET_KEY,
-      AUTH_SECRET: process.env.AUTH_SECRET,
-      ...LEASE,
-    } as unknown as NodeJS.ProcessEnv,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnLifeboatProcess("test/fixtures/run-job.ts", [JSON.stringify({ appId, ...request })], LEASE);
   children.push(child);
   let out = "";
   const jobId = new Promise<number>((resolve, reject) => {
