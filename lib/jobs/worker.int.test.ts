@@ -43,6 +43,11 @@ async function job(id: number) {
 
 const pgDumps = (db: string) => pgDumpsOf(db);
 
+// The session that holds the app's lock: in this file's metadata database (app ids repeat across the test files
+// running beside this one — without it this test once ended another file's job) and granted the lock (the
+// watchdog's look for leftovers briefly opens a session of the same name that only tries it).
+const HOLDER = `AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)`;
+
 beforeAll(async () => {
   const url = await useMetaDb();
   metaDb = new URL(url).pathname.slice(1);
@@ -109,7 +114,8 @@ describe("job engine", () => {
       const dumpPids = await pgDumps(a.db);
       const admin = adminSql();
       const ended = await admin<{ pid: number }[]>`
-        SELECT pg_terminate_backend(pid, 5000), pid FROM pg_stat_activity WHERE application_name = ${`lifeboat-lock-app-${a.id}`}`;
+        SELECT pg_terminate_backend(pid, 5000), pid FROM pg_stat_activity
+        WHERE datname = ${metaDb} AND application_name = ${`lifeboat-lock-app-${a.id}`} ${admin.unsafe(HOLDER)}`;
       await admin.end();
       expect(ended).toHaveLength(1);
       const stepsAtCut = (await mods.jobQueries.listJournal(jobId)).length;
@@ -151,7 +157,8 @@ describe("job engine", () => {
     expect(staging).toMatch(/_staging_/);
     const admin = adminSql();
     try {
-      await admin`SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = ${`lifeboat-lock-app-${a.id}`}`;
+      await admin`SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
+                  WHERE datname = ${metaDb} AND application_name = ${`lifeboat-lock-app-${a.id}`} ${admin.unsafe(HOLDER)}`;
       const stepsAtCut = (await mods.jobQueries.listJournal(jobId)).length;
       const reports = await mods.jobs.recoverInterruptedJobs("impatient operator");
       expect(reports.map((r) => r.jobId)).not.toContain(jobId);

@@ -101,7 +101,10 @@ describe("channel actions", () => {
   });
 
   it("makes a signing secret once, returns no other secret, and keeps them out of the audit log", async () => {
-    const url = "https://user:hook-pass-xyz@hooks.example.com/in?token=tok-secret-xyz";
+    // A user:password@ in the URL cannot be sent (fetch refuses it): refused, and not written down anywhere.
+    const withLogin = await actions.createChannelAction(form({ kind: "webhook", name: "pager", url: "https://user:hook-pass-xyz@hooks.example.com/in" }));
+    expect(withLogin).toMatchObject({ status: "invalid", fieldErrors: { url: [expect.stringContaining("no user:password@")] } });
+    const url = "https://hooks.example.com/in?token=tok-secret-xyz";
     const r = await actions.createChannelAction(form({ kind: "webhook", name: "pager", url }));
     expect(r).toMatchObject({ status: "ok", data: { name: "pager", generatedSecret: expect.stringMatching(/^[\w-]{40,}$/) } });
     const slack = await actions.createChannelAction(form({ kind: "slack", name: "chat", url: "https://hooks.slack.example/services/T1/B2/slack-secret-xyz" }));
