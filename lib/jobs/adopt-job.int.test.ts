@@ -3,17 +3,14 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql, tmpDir, useMetaDb } from "@/test/helpers";
 import { setupSeedDumpApp, type SeedDumpApp } from "@/test/fixtures/seed-dump-app";
+import { importJobModules, type JobModules } from "@/test/fixtures/job-modules";
 
 // Seed 000's dump files on disk: found, adopted (full read, scan, sha256), restored through the restricted
 // path — and hostile ones refused with the reason shown. Real files, real pg_dump/psql, real cluster.
 let shop: SeedDumpApp;
-let mods: {
-  apps: typeof import("@/lib/db/queries/apps");
-  backups: typeof import("@/lib/db/queries/backups");
-  jobs: typeof import("@/lib/jobs");
+let mods: JobModules & {
   adopt: typeof import("@/lib/jobs/adopt-job");
   refresh: typeof import("@/lib/jobs/refresh");
-  client: typeof import("@/lib/db/client");
 };
 const app = async () => (await mods.apps.getAppById(shop.appId))!;
 const row = async (name: string) => (await mods.backups.listBackups(shop.appId)).find((b) => b.name === name);
@@ -35,12 +32,9 @@ async function hostile(from: string, name: string, line: string): Promise<string
 beforeAll(async () => {
   await useMetaDb();
   mods = {
-    apps: await import("@/lib/db/queries/apps"),
-    backups: await import("@/lib/db/queries/backups"),
-    jobs: await import("@/lib/jobs"),
+    ...(await importJobModules()),
     adopt: await import("@/lib/jobs/adopt-job"),
     refresh: await import("@/lib/jobs/refresh"),
-    client: await import("@/lib/db/client"),
   };
   shop = await setupSeedDumpApp("shop-found");
 });

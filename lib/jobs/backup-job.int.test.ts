@@ -4,19 +4,13 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql, createScratchDb, pg, tmpDir, urlFor, useMetaDb } from "@/test/helpers";
 import { seedShop } from "@/scripts/lib/seed-shop";
+import { importJobModules, type JobModules } from "@/test/fixtures/job-modules";
 
 // The backup job end to end on a real cluster: the metadata DB, the app's database and real files.
 let db: string;
 let backupsDir: string;
 let appId: number;
-let mods: {
-  apps: typeof import("@/lib/db/queries/apps");
-  backups: typeof import("@/lib/db/queries/backups");
-  jobs: typeof import("@/lib/jobs");
-  jobQueries: typeof import("@/lib/db/queries/jobs");
-  client: typeof import("@/lib/db/client");
-  validation: typeof import("@/lib/validation/apps");
-};
+let mods: JobModules;
 let holder: postgres.Sql | undefined;
 
 async function app() {
@@ -25,14 +19,7 @@ async function app() {
 
 beforeAll(async () => {
   await useMetaDb();
-  mods = {
-    apps: await import("@/lib/db/queries/apps"),
-    backups: await import("@/lib/db/queries/backups"),
-    jobs: await import("@/lib/jobs"),
-    jobQueries: await import("@/lib/db/queries/jobs"),
-    client: await import("@/lib/db/client"),
-    validation: await import("@/lib/validation/apps"),
-  };
+  mods = await importJobModules();
   db = await createScratchDb("shop");
   const sql = adminSql(db);
   await seedShop(sql, { customers: 300, orders: 600 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql, createScratchDb, pg, tmpDir, urlFor, useMetaDb } from "@/test/helpers";
 import { seedShop } from "@/scripts/lib/seed-shop";
 import { spawnLifeboatProcess } from "@/test/fixtures/workers";
+import { importJobModules, type JobModules } from "@/test/fixtures/job-modules";
 
 // Work that outlives its client. A worker process runs a backup and is SIGKILLed while the server-side
 // part (CREATE DATABASE) or a child process (pg_dump) is still working; PostgreSQL or the orphan finishes the
@@ -17,13 +18,7 @@ let db: string;
 let backupsDir: string;
 let appId: number;
 let admin: postgres.Sql;
-let mods: {
-  apps: typeof import("@/lib/db/queries/apps");
-  backups: typeof import("@/lib/db/queries/backups");
-  jobs: typeof import("@/lib/jobs");
-  jobQueries: typeof import("@/lib/db/queries/jobs");
-  client: typeof import("@/lib/db/client");
-};
+let mods: JobModules;
 const children: ChildProcess[] = [];
 // Short leases, as in the crash suite: recovery may take a killed worker's job once its lease has expired.
 const LEASE = { LIFEBOAT_LEASE_MS: "4000", LIFEBOAT_LEASE_RENEW_MS: "400" };
@@ -94,13 +89,7 @@ async function recover(jobId: number) {
 
 beforeAll(async () => {
   await useMetaDb();
-  mods = {
-    apps: await import("@/lib/db/queries/apps"),
-    backups: await import("@/lib/db/queries/backups"),
-    jobs: await import("@/lib/jobs"),
-    jobQueries: await import("@/lib/db/queries/jobs"),
-    client: await import("@/lib/db/client"),
-  };
+  mods = await importJobModules();
   const validation = await import("@/lib/validation/apps");
   db = await createScratchDb("outlive");
   const sql = adminSql(db);

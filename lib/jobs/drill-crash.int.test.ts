@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useMetaDb } from "@/test/helpers";
 import { setupSeedDumpApp, type SeedDumpApp } from "@/test/fixtures/seed-dump-app";
 import { spawnWorker, waitFor, type WorkerProc } from "@/test/fixtures/workers";
+import { importJobModules, type JobModules } from "@/test/fixtures/job-modules";
 
 // A drill whose worker dies (SIGKILL via LIFEBOAT_CRASH_AT) right after the scratch database was restored:
 // another worker's watchdog takes the job over and drops the scratch. Real worker processes.
@@ -9,25 +10,16 @@ process.env.LIFEBOAT_WORKER_INPROCESS = "0";
 
 let shop: SeedDumpApp;
 let workers: WorkerProc[] = [];
-let mods: {
-  apps: typeof import("@/lib/db/queries/apps");
-  backups: typeof import("@/lib/db/queries/backups");
-  jobs: typeof import("@/lib/jobs");
-  jobQueries: typeof import("@/lib/db/queries/jobs");
+let mods: JobModules & {
   drill: typeof import("@/lib/jobs/drill-job");
-  client: typeof import("@/lib/db/client");
 };
 
 
 beforeAll(async () => {
   await useMetaDb();
   mods = {
-    apps: await import("@/lib/db/queries/apps"),
-    backups: await import("@/lib/db/queries/backups"),
-    jobs: await import("@/lib/jobs"),
-    jobQueries: await import("@/lib/db/queries/jobs"),
+    ...(await importJobModules()),
     drill: await import("@/lib/jobs/drill-job"),
-    client: await import("@/lib/db/client"),
   };
   shop = await setupSeedDumpApp("shop-drill-crash");
 });

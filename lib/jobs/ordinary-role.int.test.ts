@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql, createScratchDb, pg, tmpDir, useMetaDb } from "@/test/helpers";
 import { createOrdinaryRole, recordingContext, type OrdinaryRole } from "@/test/ordinary-role";
+import { importJobModules, type JobModules } from "@/test/fixtures/job-modules";
 
 // Jobs run as an ordinary role (CREATEDB, owner of the app's database): forced row-level security is
 // refused before pg_dump starts; an extension the role could not re-create marks the backup as not
@@ -10,13 +11,7 @@ let db: string;
 let backupsDir: string;
 let appId: number;
 let me: OrdinaryRole;
-let mods: {
-  apps: typeof import("@/lib/db/queries/apps");
-  backups: typeof import("@/lib/db/queries/backups");
-  jobs: typeof import("@/lib/jobs");
-  jobQueries: typeof import("@/lib/db/queries/jobs");
-  client: typeof import("@/lib/db/client");
-  validation: typeof import("@/lib/validation/apps");
+let mods: JobModules & {
   resolve: typeof import("@/lib/jobs/rollback-resolve");
 };
 
@@ -41,12 +36,7 @@ async function backup(method: "dump" | "clone") {
 beforeAll(async () => {
   await useMetaDb();
   mods = {
-    apps: await import("@/lib/db/queries/apps"),
-    backups: await import("@/lib/db/queries/backups"),
-    jobs: await import("@/lib/jobs"),
-    jobQueries: await import("@/lib/db/queries/jobs"),
-    client: await import("@/lib/db/client"),
-    validation: await import("@/lib/validation/apps"),
+    ...(await importJobModules()),
     resolve: await import("@/lib/jobs/rollback-resolve"),
   };
   db = await createScratchDb("ordapp");

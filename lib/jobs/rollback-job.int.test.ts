@@ -3,18 +3,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql, target, useMetaDb } from "@/test/helpers";
 import { setupShopApp, type ShopApp } from "@/test/fixtures/rollback-app";
+import { importJobModules, type JobModules } from "@/test/fixtures/job-modules";
 
 // Rollback, restore, release switch and undo end to end: the metadata DB, the app's database, real release
 // directories and the demo's HTTP server started and stopped by its real commands.
 let shop: ShopApp;
-let mods: {
-  apps: typeof import("@/lib/db/queries/apps");
-  backups: typeof import("@/lib/db/queries/backups");
-  jobs: typeof import("@/lib/jobs");
-  jobQueries: typeof import("@/lib/db/queries/jobs");
-  client: typeof import("@/lib/db/client");
-  releases: typeof import("@/lib/ops/releases");
-};
+let mods: JobModules;
 
 const app = async () => (await mods.apps.getAppById(shop.appId))!;
 type Fp = Awaited<ReturnType<ShopApp["fingerprint"]>>;
@@ -51,14 +45,7 @@ let dumpBackupId: number;
 
 beforeAll(async () => {
   await useMetaDb();
-  mods = {
-    apps: await import("@/lib/db/queries/apps"),
-    backups: await import("@/lib/db/queries/backups"),
-    jobs: await import("@/lib/jobs"),
-    jobQueries: await import("@/lib/db/queries/jobs"),
-    client: await import("@/lib/db/client"),
-    releases: await import("@/lib/ops/releases"),
-  };
+  mods = await importJobModules();
   shop = await setupShopApp({ slug: "shop-rb", releases: ["r1", "r2"] });
   expect(await shop.api()).toEqual({ release: "r2", banner: "Welcome to the shop" });
   stateR2 = await shop.fingerprint();
