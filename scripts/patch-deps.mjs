@@ -130,7 +130,8 @@ for (const fix of fixes) {
   }
   for (const rel of fix.files) {
     const file = path.join(dir, rel);
-    let text = fs.readFileSync(file, "utf8");
+    const original = fs.readFileSync(file, "utf8");
+    let text = original;
     for (const edit of fix.edits) {
       if (text.includes(edit.after)) continue;
       if (!text.includes(edit.before)) {
@@ -140,6 +141,7 @@ for (const fix of fixes) {
       }
       text = text.replace(edit.before, edit.after);
     }
+    if (text === original) continue; // already fixed
     // A new file (not an edit in place): a hard-linked copy of node_modules elsewhere keeps its own.
     const tmp = `${file}.lifeboat-patch`;
     fs.writeFileSync(tmp, text);

@@ -147,11 +147,6 @@ export function schemaKeys(schema: z.ZodType): string[] | undefined {
   return undefined;
 }
 
-function unknownFields(schema: z.ZodType, input: Record<string, unknown>, params: RouteParams): string[] {
-  const known = schemaKeys(schema);
-  if (!known) return [];
-  return Object.keys(input).filter((k) => !known.includes(k) && !(k in params));
-}
 
 async function readInput(req: Request, params: RouteParams): Promise<Record<string, unknown> | ActionResult<never>> {
   const query = searchParamsToObject(new URL(req.url).searchParams);
@@ -200,6 +195,8 @@ function toResponse(result: ActionResult<unknown>): Response {
  * 200 ok · 400 invalid · 401 · 403 · 404 · 409 busy · 4xx/5xx {status:"error",code,message}. Never a stack trace.
  */
 export function apiRoute<S extends z.ZodType, T>(def: ApiRouteDefinition<S, T>): RouteHandler {
+  // The fields the call takes, read from its schema once (undefined: not an object schema, nothing refused).
+  const known = def.schema ? schemaKeys(def.schema) : undefined;
   const handler: RouteHandler = async (req, ctx) => {
     const started = performance.now();
     const params = ((await ctx?.params) ?? {}) as RouteParams;
@@ -247,11 +244,11 @@ export function apiRoute<S extends z.ZodType, T>(def: ApiRouteDefinition<S, T>):
       if (isResult(raw)) return finish(raw);
       input = raw;
       let parsedInput: unknown = raw;
-      const unknown = req.method === "GET" || !def.schema ? [] : unknownFields(def.schema, raw, params);
+      const unknown = req.method === "GET" || !known ? [] : Object.keys(raw).filter((k) => !known.includes(k) && !(k in params));
       if (unknown.length) {
         // A misspelled field must not quietly become a default (a rollback to the default target, a backup
         // without its name): refused, naming what this call takes.
-        const takes = (schemaKeys(def.schema!) ?? []).filter((k) => !(k in params)).join(", ");
+        const takes = known!.filter((k) => !(k in params)).join(", ");
         const fieldErrors = Object.fromEntries(unknown.map((k) => [k, [`unknown field; this call takes ${takes || "no body fields"}`]]));
         return finish({ status: "invalid", message: `Unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: this call takes ${takes || "no body fields"}.`, fieldErrors });
       }
