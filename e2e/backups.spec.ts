@@ -65,6 +65,32 @@ test("admin registers an app, backs up with both methods, and sees it all audite
   expect(await page.content()).not.toContain(demoSecrets().shopPassword);
 });
 
+test("a dump whose file was moved away: file missing, the banner says so, Verify of the file put back makes it ok", async ({ page }) => {
+  await login(page, ADMIN, demoSecrets().adminPassword);
+  // inventory (registered above) has no backup yet: "no good backup".
+  await page.goto("/apps/inventory");
+  const form = page.getByRole("form", { name: "Back up now" });
+  await form.getByLabel("Method").selectOption("dump");
+  await form.getByRole("button", { name: "Back up now" }).click();
+  const row = page.locator('[data-testid="backup-row"][data-method="dump"]').first();
+  await expect(row).toHaveAttribute("data-status", "ok", { timeout: 90_000 });
+  const name = (await row.getAttribute("data-name"))!;
+  const dir = path.resolve(".lifeboat/e2e/apps/inventory-backups");
+  const away = path.resolve(`.lifeboat/e2e/${name}.away`);
+  fs.renameSync(path.join(dir, name), away);
+  try {
+    await page.getByRole("button", { name: "Refresh", exact: true }).click();
+    await expect(row).toHaveAttribute("data-status", "missing");
+    await expect(row.getByTestId("missing-hint")).toContainText(`Put ${name} into ${dir} and press Verify`);
+    await expect(page.getByTestId("missing-newer")).toContainText(`A newer backup's file is missing from ${dir}: put it back and press Verify.`);
+  } finally {
+    fs.renameSync(away, path.join(dir, name));
+  }
+  await row.getByRole("button", { name: "Verify", exact: true }).click();
+  await expect(row).toHaveAttribute("data-status", "ok", { timeout: 60_000 });
+  await expect(page.getByTestId("missing-newer")).toHaveCount(0);
+});
+
 test("a viewer sees no mutating buttons and a forged call is refused", async ({ page }) => {
   const password = addUser("viewer@example.com", "viewer");
   await login(page, "viewer@example.com", password);

@@ -118,6 +118,12 @@ describe("lifeboat CLI", () => {
     expect(drill.out.trim().split("\n")).toHaveLength(1);
     expect(JSON.parse(drill.out)).toMatchObject({ status: "ok" });
     expect(drill.err).toMatch(/restore drill for shop-cli/);
+
+    // Read back from a shell: the verdict in words, exit 0.
+    const verify = await cli(["verify", "shop-cli", "--backup", String(parsed.result.backupId)]);
+    expect(verify.code, verify.err).toBe(0);
+    const verifyJob = /job #(\d+): verifying a backup for shop-cli/.exec(verify.out)?.[1];
+    expect(verify.out.trim().split("\n").at(-1)).toBe(`✔ job #${verifyJob} ok: backup #${parsed.result.backupId} verified.`);
   });
 
   it("audit verify: exit 0 with the row count, exit 1 naming the first broken row", async () => {

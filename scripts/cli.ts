@@ -6,6 +6,7 @@
 //   npm run lifeboat -- backups <app>
 //   npm run lifeboat -- backup <app> [--method dump|clone] [--name LABEL] [--auto] [--for-release R] [--end-sessions]
 //   npm run lifeboat -- delete-backup <app> --backup ID [--end-sessions] [--yes]
+//   npm run lifeboat -- verify <app> --backup ID [--json]                         (read a backup back; a missing dump put back becomes ok)
 //   npm run lifeboat -- drill <app> [--backup ID] [--json]                        (restore drill into a scratch database)
 //   npm run lifeboat -- adopt <app> --backup ID [--json]                          (verify and adopt a dump found on disk)
 //   npm run lifeboat -- recover

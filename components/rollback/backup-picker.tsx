@@ -3,6 +3,7 @@
 import { formatAge, formatBytes } from "@/lib/format";
 import type { PickerBackup } from "./picker-backups";
 
+const UNUSABLE: Record<NonNullable<PickerBackup["unusable"]>, string> = { tampered: "⚠ TAMPERED — ", missing: "⚠ FILE MISSING (put it back, then Verify) — " };
 const KIND: Partial<Record<PickerBackup["kind"], string>> = { pre_rollback: "pre-rollback copy", found: "found on server", named: "named" };
 
 /** One line per backup: name (and the operator's label), method, age, size, release, verification. */
@@ -15,7 +16,7 @@ export function describeBackup(b: PickerBackup): string {
     b.verifiedAt ? `verified ${formatAge(b.verifiedAt)} ago` : "not verified",
     KIND[b.kind] ?? null,
   ].filter(Boolean);
-  return `${b.tampered ? "⚠ TAMPERED — " : ""}${b.label ? `${b.label} · ` : ""}${b.name} (${parts.join(", ")})`;
+  return `${b.unusable ? UNUSABLE[b.unusable] : ""}${b.label ? `${b.label} · ` : ""}${b.name} (${parts.join(", ")})`;
 }
 
 export function BackupPicker(props: { backups: PickerBackup[]; value: string; onChange: (v: string) => void }) {
@@ -31,7 +32,7 @@ export function BackupPicker(props: { backups: PickerBackup[]; value: string; on
       >
         <option value="">Default: taken just before the current release</option>
         {props.backups.map((b) => (
-          <option key={b.id} value={b.id} disabled={b.tampered} className={b.tampered ? "text-red-700" : undefined}>
+          <option key={b.id} value={b.id} disabled={b.unusable !== null} className={b.unusable ? "text-red-700" : undefined}>
             {describeBackup(b)}
           </option>
         ))}

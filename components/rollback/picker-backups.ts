@@ -12,14 +12,17 @@ export interface PickerBackup {
   sizeBytes: number | null;
   release: string | null;
   verifiedAt: string | null;
-  /** Listed so the operator sees it, but never selectable (lib/ops/integrity.ts). */
-  tampered: boolean;
+  /**
+   * Listed so the operator sees it, but never selectable: its file changed after Lifeboat wrote it
+   * (lib/ops/integrity.ts), or it is no longer in the backups directory (lib/jobs/missing-backups.ts).
+   */
+  unusable: "tampered" | "missing" | null;
 }
 
-/** The backups a restore may start from (ok) plus the tampered ones, shown disabled. Pure; server side. */
-export function pickerBackups(backups: readonly Pick<BackupView, Exclude<keyof PickerBackup, "tampered"> | "status">[]): PickerBackup[] {
+/** The backups a restore may start from (ok) plus the tampered and missing ones, shown disabled. Pure; server side. */
+export function pickerBackups(backups: readonly Pick<BackupView, Exclude<keyof PickerBackup, "unusable"> | "status">[]): PickerBackup[] {
   return backups
-    .filter((b) => b.status === "ok" || b.status === "tampered")
+    .filter((b) => b.status === "ok" || b.status === "tampered" || b.status === "missing")
     .map((b) => ({
       id: b.id,
       name: b.name,
@@ -30,6 +33,6 @@ export function pickerBackups(backups: readonly Pick<BackupView, Exclude<keyof P
       sizeBytes: b.sizeBytes,
       release: b.release,
       verifiedAt: b.verifiedAt ? new Date(b.verifiedAt).toISOString() : null,
-      tampered: b.status === "tampered",
+      unusable: b.status === "tampered" || b.status === "missing" ? b.status : null,
     }));
 }

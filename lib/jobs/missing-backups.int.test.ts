@@ -1,8 +1,13 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describeBackup } from "@/components/rollback/backup-picker";
+import { pickerBackups } from "@/components/rollback/picker-backups";
 import { seedShop } from "@/scripts/lib/seed-shop";
+import { waitFor } from "@/test/fixtures/workers";
 import { adminSql, createScratchDb, pg, queryRows, tmpDir, urlFor, useMetaDb } from "@/test/helpers";
+
+vi.mock("@/lib/auth/session", () => ({ getSessionUser: async () => null, requireUser: async () => null }));
 
 // A Lifeboat dump whose file left the backups directory, through the real refresh, verify and delete jobs,
 // real pg_dump files moved away and back, and the queries the pages, pickers and retention read.
@@ -17,8 +22,11 @@ let mods: {
   refresh: typeof import("@/lib/jobs/refresh");
   missing: typeof import("@/lib/jobs/missing-backups");
   download: typeof import("@/lib/jobs/backup-download");
+  jobRows: typeof import("@/lib/db/queries/jobs");
+  verifyRoute: typeof import("@/app/api/apps/[app]/backups/[id]/verify/route");
 };
 let db: string;
+let operatorToken: string;
 let elsewhere: string;
 let metaUrl: string;
 
@@ -56,7 +64,13 @@ beforeAll(async () => {
     refresh: await import("@/lib/jobs/refresh"),
     missing: await import("@/lib/jobs/missing-backups"),
     download: await import("@/lib/jobs/backup-download"),
+    jobRows: await import("@/lib/db/queries/jobs"),
+    verifyRoute: await import("@/app/api/apps/[app]/backups/[id]/verify/route"),
   };
+  const { createUser } = await import("@/lib/db/queries/users");
+  const { createApiToken } = await import("@/lib/auth/api-auth");
+  const operator = await createUser({ email: "op@example.com", password: "operator-password-1", role: "operator" });
+  operatorToken = (await createApiToken(operator.id, "verify")).token;
   db = await createScratchDb("shopmiss");
   const sql = adminSql(db);
   await seedShop(sql, { customers: 20, orders: 40 });
@@ -92,9 +106,13 @@ describe("a dump whose file is gone", () => {
     const events = await queryRows<{ summary: string }>(metaUrl, `SELECT summary FROM app_events WHERE app_id = ${app.id} AND kind = 'backup.missing'`);
     expect(events.map((e) => e.summary)).toEqual([`shop-miss: the file of backup ${gone.name} is no longer in ${app.backupsDir}; it is not restorable until put back and verified.`]);
 
-    // Not "good": not the last good backup, not in the restore picker, refused by download with the reason.
+    // Not "good": not the last good backup, listed in the restore picker but not selectable (it says why),
+    // refused by download and by a restore with the reason.
     expect((await mods.pages.getLastGoodBackup(app.id))?.id).toBe(kept.id);
-    expect((await mods.pages.listRestorableBackups(app.id)).map((b) => b.id)).not.toContain(gone.id);
+    const picker = pickerBackups(await mods.pages.listRestorableBackups(app.id));
+    expect(picker.find((b) => b.id === gone.id)?.unusable).toBe("missing");
+    expect(describeBackup(picker.find((b) => b.id === gone.id)!)).toMatch(/^⚠ FILE MISSING \(put it back, then Verify\) — /);
+    expect(picker.find((b) => b.id === kept.id)?.unusable).toBeNull();
     await expect(mods.download.openBackupDownload(app.slug, gone.id, "test")).rejects.toMatchObject({ code: "missing_file", message: expect.stringContaining("press Verify") });
     await expect(mods.jobs.startRestore({ app, backupId: gone.id, actor: "test" })).rejects.toMatchObject({ code: "missing_file" });
 
@@ -103,9 +121,22 @@ describe("a dump whose file is gone", () => {
     expect(still.status).toBe("failed");
     expect((await row(app.id, gone.id)).status).toBe("missing");
 
+    // Put back, then verified by a pipeline or a shell without the dashboard: the API (and `lifeboat verify`).
     await fs.rename(away, file);
-    const back = await verify(app, gone.id);
-    expect(back.status, back.error?.message).toBe("ok");
+    const res = await mods.verifyRoute.POST(
+      new Request(`http://lifeboat.test/api/apps/${app.slug}/backups/${gone.id}/verify`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${operatorToken}`, "content-type": "application/json" },
+        body: "{}",
+      }),
+      { params: Promise.resolve({ app: app.slug, id: String(gone.id) }) },
+    );
+    expect(res.status).toBe(200);
+    const { data } = (await res.json()) as { data: { jobId: number; poll: string } };
+    expect(data.poll).toBe(`/api/apps/${app.slug}/jobs/${data.jobId}`);
+    await waitFor(async () => ["ok", "failed"].includes((await mods.jobRows.getJob(data.jobId))?.status ?? ""), 60_000, () => `verify job #${data.jobId} did not end`);
+    const back = (await mods.jobRows.getJob(data.jobId))!;
+    expect(back.status, back.error ?? "").toBe("ok");
     const ok = await row(app.id, gone.id);
     expect(ok).toMatchObject({ status: "ok", error: null });
     expect(ok.verifiedAt).not.toBeNull();

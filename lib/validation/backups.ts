@@ -38,6 +38,9 @@ export const backupRefSchema = z.object({
   backupId: rowIdSchema("a backup id"),
 });
 
+/** A backup named by the API's path: /api/apps/:app/backups/:id/… */
+export const backupPathSchema = z.object({ app: slugSchema, id: rowIdSchema("a backup id") });
+
 export const pinBackupSchema = backupRefSchema.extend({ pinned: checkbox });
 
 export const deleteBackupSchema = backupRefSchema.extend({

@@ -1,10 +1,10 @@
-// CLI commands for apps and backups: list, back up, delete a backup, drill or adopt one, recover interrupted jobs.
+// CLI commands for apps and backups: list, back up, delete a backup, verify, drill or adopt one, recover interrupted jobs.
 import { listAppsWithStatus } from "@/lib/db/queries/apps";
 import { getBackup, listBackups } from "@/lib/db/queries/backups";
 import { formatAge, formatBytes, formatDateTime } from "@/lib/format";
 import { recoverInterruptedJobs, startBackup } from "@/lib/jobs";
-import { startAdopt } from "@/lib/jobs/adopt-job";
 import { deleteBackup } from "@/lib/jobs/backup-admin";
+import { backupJobs, type BackupJobName } from "@/lib/jobs/backup-jobs";
 import { markGoneDumpsMissing } from "@/lib/jobs/missing-backups";
 import { startDrill } from "@/lib/jobs/drill-job";
 import { OpError } from "@/lib/ops/errors";
@@ -23,6 +23,7 @@ export const backupSpecs = {
     positionals: ["app"],
   },
   "delete-backup": { usage: "delete-backup <app> --backup ID [--end-sessions] [--yes]", options: { backup: str, "end-sessions": flag, yes: flag }, positionals: ["app"] },
+  verify: { usage: "verify <app> --backup ID [--json]", options: { backup: str, json: flag }, positionals: ["app"] },
   drill: { usage: "drill <app> [--backup ID] [--json]", options: { backup: str, json: flag }, positionals: ["app"] },
   adopt: { usage: "adopt <app> --backup ID [--json]", options: { backup: str, json: flag }, positionals: ["app"] },
   recover: { usage: "recover", options: {}, positionals: [] },
@@ -57,12 +58,18 @@ export function parseDeleteBackupArgs(args: string[]) {
   return { app, backupId, endSessions: values["end-sessions"] === true, yes: values.yes === true };
 }
 
-/** drill's and adopt's arguments: the app, the backup (required for adopt), --json. Pure; throws UsageError. */
-export function parseBackupJobArgs(name: "drill" | "adopt", args: string[]) {
+const backupRequired: Partial<Record<BackupJobName, string>> = {
+  verify: "--backup is required for verify: the id of the backup to read back (npm run lifeboat -- backups <app>)",
+  adopt: "--backup is required for adopt: the id of a file found on disk (npm run lifeboat -- backups <app>)",
+};
+
+/** verify's, drill's and adopt's arguments: the app, the backup (optional for drill), --json. Pure; throws UsageError. */
+export function parseBackupJobArgs(name: BackupJobName, args: string[]) {
   const { values, positionals } = parseCommand(backupSpecs[name], args);
   const app = appArg(positionals[0], usageOf(name));
   const backupId = idFlag(values.backup, "backup", usageOf(name));
-  if (name === "adopt" && backupId === undefined) throw new UsageError("--backup is required for adopt: the id of a file found on disk (npm run lifeboat -- backups <app>)", usageOf(name));
+  const required = backupRequired[name];
+  if (required && backupId === undefined) throw new UsageError(required, usageOf(name));
   return { app, backupId, json: values.json === true };
 }
 
@@ -114,12 +121,13 @@ const deleteBackupCommand: CliCommand = async (args) => {
   return 0;
 };
 
-/** A restore drill (default: the newest verified backup), or adopting a dump found on disk: a job, followed. */
-const backupJob = (name: "drill" | "adopt"): CliCommand => async (args) => {
+/** Verify a backup, a restore drill (default: the newest verified backup), or adopting a dump found on disk: a job, followed. */
+const backupJob = (name: BackupJobName): CliCommand => async (args) => {
   const parsed = parseBackupJobArgs(name, args);
   const app = await requireApp(parsed.app);
-  const { jobId, done } = name === "drill" ? await startDrill(app, parsed.backupId, cliActor()) : await startAdopt(app, parsed.backupId!, cliActor());
-  (parsed.json ? console.error : console.log)(`job #${jobId}: ${name === "drill" ? "restore drill" : "verifying and adopting"} for ${app.slug}`);
+  // drill without --backup: the newest verified backup.
+  const { jobId, done } = name === "drill" && parsed.backupId === undefined ? await startDrill(app, undefined, cliActor()) : await backupJobs[name].start(app, parsed.backupId!, cliActor());
+  (parsed.json ? console.error : console.log)(`job #${jobId}: ${backupJobs[name].what} for ${app.slug}`);
   return (await follow(jobId, done, { json: parsed.json })).status === "ok" ? 0 : 1;
 };
 
@@ -139,6 +147,7 @@ export const backupCommands: Record<keyof typeof backupSpecs, CliCommand> = {
   backups,
   backup,
   "delete-backup": deleteBackupCommand,
+  verify: backupJob("verify"),
   drill: backupJob("drill"),
   adopt: backupJob("adopt"),
   recover,

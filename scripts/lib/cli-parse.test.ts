@@ -91,7 +91,10 @@ describe("backup commands", () => {
     expect(usageError(() => parseDeleteBackupArgs(["shop", "--yes"])).message).toMatch(/--backup is required/);
   });
 
-  it("drill takes an optional backup, adopt a required one; neither takes a flag without its value", () => {
+  it("drill takes an optional backup, verify and adopt a required one; none takes a flag without its value", () => {
+    expect(parseBackupJobArgs("verify", ["shop", "--backup", "4", "--json"])).toEqual({ app: "shop", backupId: 4, json: true });
+    expect(usageError(() => parseBackupJobArgs("verify", ["shop"])).message).toMatch(/--backup is required for verify/);
+    expect(usageError(() => parseBackupJobArgs("verify", ["shop", "--backup"])).message).toMatch(/--backup needs a value/);
     expect(parseBackupJobArgs("drill", ["shop"])).toEqual({ app: "shop", backupId: undefined, json: false });
     expect(parseBackupJobArgs("drill", ["shop", "--backup", "7", "--json"])).toEqual({ app: "shop", backupId: 7, json: true });
     expect(usageError(() => parseBackupJobArgs("drill", ["shop", "--backup"])).message).toMatch(/--backup needs a value/);

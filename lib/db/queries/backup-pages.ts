@@ -47,7 +47,7 @@ export async function listBackupsPage(appId: number, f: BackupFilter, page: numb
 const notUnadopted = sql`not (${backups.kind} = 'found' and ${backups.method} = 'dump' and ${backups.adoptedAt} is null)`;
 
 /**
- * What the restore picker (and the releases page) offers: good and tampered (shown disabled) backups, newest
+ * What the restore picker (and the releases page) offers: good, tampered and missing (shown disabled) backups, newest
  * first, bounded — the newest `limit`, plus up to `keptLimit` older named or pinned ones ("v2.0.0" from last
  * month must stay pickable among a thousand hourly dumps).
  */
@@ -74,7 +74,7 @@ function restorable(appId: number, extra: SQL | undefined, limit: number) {
       verifiedAt: backups.verifiedAt,
     })
     .from(backups)
-    .where(and(live(appId), sql`${backups.status} in ('ok', 'tampered')`, notUnadopted, extra))
+    .where(and(live(appId), sql`${backups.status} in ('ok', 'tampered', 'missing')`, notUnadopted, extra))
     .orderBy(desc(backups.createdAt), desc(backups.id))
     .limit(limit);
 }

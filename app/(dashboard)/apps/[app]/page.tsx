@@ -67,6 +67,8 @@ export default async function AppPage({ params, searchParams }: Props) {
   const latest = jobs[0];
   const showLatest = latest && (!isFinal(latest.status) || Date.now() - (latest.finishedAt ?? latest.startedAt).getTime() < 15 * 60_000);
   const stale = !lastOk || Date.now() - lastOk.createdAt.getTime() > app.staleAfterHours * 3600_000;
+  // Newer backups than the last good one whose dump left the backups directory: the likeliest way out of "stale".
+  const missingNewer = restorable.filter((b) => b.status === "missing" && (!lastOk || b.createdAt > lastOk.createdAt)).length;
   const change = lastChange ? parseChangeRecord(lastChange.result) : null;
   const undoNeeds =
     lastChange && change?.undo.available && change.preRollbackBackupId
@@ -133,6 +135,12 @@ export default async function AppPage({ params, searchParams }: Props) {
             <strong data-testid="overdue">Overdue since <RelativeTime at={app.overdueSince} />: the alarm (backup.overdue) went out. </strong>
           )}
           {lastOk ? `The last good backup is ${formatAge(lastOk.createdAt)} old (older than ${app.staleAfterHours}h).` : "This app has no good backup yet."}{" "}
+          {missingNewer > 0 && (
+            <span data-testid="missing-newer">
+              {missingNewer === 1 ? "A newer backup's file is" : `${missingNewer} newer backups' files are`} missing from {app.backupsDir}: put{" "}
+              {missingNewer === 1 ? "it" : "them"} back and press Verify.{" "}
+            </span>
+          )}
           {caps.backup.ok ? "Take one now before the next release." : "Ask an operator to take one."}
         </p>
       )}

@@ -1,8 +1,6 @@
-import { z } from "zod";
-import { rowIdSchema } from "@/lib/validation/ids";
 import { apiRoute } from "@/lib/auth/api-auth";
 import { openBackupDownload } from "@/lib/jobs/backup-download";
-import { slugSchema } from "@/lib/validation/apps";
+import { backupPathSchema } from "@/lib/validation/backups";
 
 export const dynamic = "force-dynamic";
 
@@ -10,7 +8,7 @@ export const dynamic = "force-dynamic";
 export const GET = apiRoute({
   name: "api.backups.download",
   role: "admin",
-  schema: z.object({ app: slugSchema, id: rowIdSchema("a backup id") }),
+  schema: backupPathSchema,
   audit: { app: (input) => input.app, reads: true },
   handler: async (input, { user, note, req }) => {
     const d = await openBackupDownload(input.app, input.id, user.email, req.signal);
