@@ -22,7 +22,7 @@ export async function openBackupDownload(slug: string, backupId: number, actor: 
     );
   }
   if (backup.status !== "ok" && backup.status !== "tampered" && backup.status !== "missing") throw new OpError("not_downloadable", `${backup.name} is ${backup.status}.`);
-  assertDumpRestorable(backup);
+  assertDumpRestorable(backup, app.slug);
   const file = await resolveInside(app.backupsDir, backup.name, "backup file");
   try {
     return { ...(await openDumpDownload(file, backup.name, backup.sha256, signal)), name: backup.name };

@@ -8,12 +8,12 @@ import { OpError } from "@/lib/ops/errors";
 // ones Lifeboat wrote is marked "tampered" (red badge, no restore button, never a default) and audited.
 
 /** Before any job: a dump already marked tampered or missing, or one with no recorded sha256, is not restorable. */
-export function assertDumpRestorable(backup: Pick<BackupView, "id" | "name" | "method" | "status" | "sha256"> & { error?: string | null }): void {
+export function assertDumpRestorable(backup: Pick<BackupView, "id" | "name" | "method" | "status" | "sha256"> & { error?: string | null }, appSlug: string): void {
   if (backup.method !== "dump") return;
   if (backup.status === "missing") {
     throw new OpError(
       "missing_file",
-      `The file of ${backup.name} is missing (${backup.error ?? "not found in the backups directory"}). Put it back there and press Verify (or run: npm run lifeboat -- verify <app> --backup ${backup.id}), or pick another backup.`,
+      `The file of ${backup.name} is missing (${backup.error ?? "not found in the backups directory"}). Put it back there and press Verify (or run: npm run lifeboat -- verify ${appSlug} --backup ${backup.id}), or pick another backup.`,
     );
   }
   if (backup.status === "tampered") {

@@ -29,7 +29,7 @@ async function drillableBackup(app: AppView, backupId: number | undefined): Prom
   if (!backup) {
     throw new OpError("not_found", backupId === undefined ? `${app.slug} has no verified backup to drill.` : `Backup #${backupId} is not a backup of ${app.slug}.`);
   }
-  assertDumpRestorable(backup);
+  assertDumpRestorable(backup, app.slug);
   if (backup.status !== "ok") throw new OpError("not_restorable", `${backup.name} is ${backup.status}; only completed backups can be drilled.`);
   return backup;
 }

@@ -83,6 +83,26 @@ describe("rollback jobs", () => {
     expect(p.plan.dataLoss!.text).toMatch(/rows were inserted/);
   });
 
+  it("when the default backup's file is gone, the refusal names it and says how to get it back (not 'none was taken')", async () => {
+    const b = (await mods.backups.getBackup(shop.appId, dumpBackupId))!;
+    const file = path.join((await app()).backupsDir, b.name);
+    await fs.rename(file, `${file}.away`);
+    try {
+      const { markGoneDumpsMissing } = await import("@/lib/jobs/missing-backups");
+      expect(await markGoneDumpsMissing(await app())).toBe(1);
+      await expect(mods.jobs.previewRollback({ kind: "rollback", app: await app(), restoreDatabase: true })).rejects.toMatchObject({
+        code: "missing_file",
+        message: expect.stringMatching(new RegExp(`^The file of ${b.name} is missing .*press Verify \\(or run: npm run lifeboat -- verify shop-rb --backup ${b.id}\\)`)),
+      });
+    } finally {
+      await fs.rename(`${file}.away`, file);
+    }
+    const { startVerify } = await import("@/lib/jobs/backup-admin");
+    const v = await run(startVerify(await app(), dumpBackupId, "t"));
+    expect(v.outcome.status).toBe("ok");
+    expect((await mods.jobs.previewRollback({ kind: "rollback", app: await app(), restoreDatabase: true })).backup?.id).toBe(dumpBackupId);
+  });
+
   it("rolls back the code only, and undo puts it back", async () => {
     const rb = await run(mods.jobs.startRollback({ app: await app(), restoreDatabase: false, actor: "oncall" }));
     expect(rb.outcome.status).toBe("ok");

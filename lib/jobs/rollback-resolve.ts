@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import type { AppView } from "@/lib/db/queries/apps";
 import { getAppTarget } from "@/lib/db/queries/apps";
-import { getBackup, getBackupByName, getDefaultRollbackBackup, type BackupView } from "@/lib/db/queries/backups";
+import { getBackup, getBackupByName, getDefaultRollbackBackup, getUnusableRollbackBackup, type BackupView } from "@/lib/db/queries/backups";
 import { getJob, getLatestChangeJob, getRunningJob } from "@/lib/db/queries/jobs";
 import { databaseExists } from "@/lib/ops/catalog";
 import { parseChangeRecord } from "@/lib/ops/change-record";
@@ -94,8 +94,12 @@ export async function resolveRollback(req: Omit<RollbackRequest, "actor">): Prom
     } else {
       const idx = releases.findIndex((r) => r.name === target);
       const successor = idx > 0 ? releases[idx - 1]!.name : null;
-      backup = (await getDefaultRollbackBackup(app.id, { successorRelease: successor, targetRelease: target })) ?? null;
+      const which = { successorRelease: successor, targetRelease: target };
+      backup = (await getDefaultRollbackBackup(app.id, which)) ?? null;
       if (!backup) {
+        // One was taken but cannot be used: its own refusal says why (file missing, changed, beyond this role).
+        const unusable = await getUnusableRollbackBackup(app.id, which);
+        if (unusable) await requireRestorableBackup(app, unusable.id);
         throw new OpError(
           "no_backup",
           `No backup of ${app.slug} was taken for release ${successor ?? "—"} or while ${target} was current. Pick a backup to restore, or roll back the code only.`,
@@ -176,7 +180,7 @@ export async function resolveUndo(req: Omit<UndoRequest, "actor">): Promise<Reso
 async function requireRestorableBackup(app: AppView, backupId: number): Promise<BackupView> {
   const backup = await getBackup(app.id, backupId);
   if (!backup) throw new OpError("not_found", `Backup #${backupId} is not a backup of ${app.slug}. Pick one from the app's backups list.`);
-  assertDumpRestorable(backup);
+  assertDumpRestorable(backup, app.slug);
   assertNoRestoreBlockers(backup);
   if (backup.status !== "ok") throw new OpError("not_restorable", `${backup.name} is ${backup.status}; only completed backups can be restored.`);
   if (backup.method === "clone") {

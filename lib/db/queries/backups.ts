@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Role } from "@/lib/auth/roles";
 import { getDb } from "@/lib/db/client";
 import { backups, type Backup } from "@/lib/db/schema";
@@ -273,23 +273,36 @@ export async function getDefaultRollbackBackup(
   opts: { successorRelease: string | null; targetRelease: string },
 ): Promise<BackupView | undefined> {
   // A backup this role could not restore (lib/ops/restorability.ts) is never the default.
-  const ok = and(live(appId), eq(backups.status, "ok"), sql`coalesce(jsonb_array_length(${backups.restoreBlockers}), 0) = 0`);
-  if (opts.successorRelease) {
+  return rollbackCandidate(appId, opts, and(eq(backups.status, "ok"), sql`coalesce(jsonb_array_length(${backups.restoreBlockers}), 0) = 0`)!);
+}
+
+/**
+ * When there is no default: the backup that would have been it but cannot be used (its file missing or changed,
+ * or a restore this role cannot do), so the refusal can name it and say what to do instead of "none was taken".
+ */
+export async function getUnusableRollbackBackup(
+  appId: number,
+  opts: { successorRelease: string | null; targetRelease: string },
+): Promise<BackupView | undefined> {
+  return rollbackCandidate(
+    appId,
+    opts,
+    sql`(${backups.status} in ('missing', 'tampered') or (${backups.status} = 'ok' and coalesce(jsonb_array_length(${backups.restoreBlockers}), 0) > 0))`,
+  );
+}
+
+/** The newest matching backup taken for the release after the target, else the newest taken while the target ran. */
+async function rollbackCandidate(appId: number, opts: { successorRelease: string | null; targetRelease: string }, which: SQL): Promise<BackupView | undefined> {
+  const newest = async (release: SQL) => {
     const [row] = await getDb()
       .select(backupColumns)
       .from(backups)
-      .where(and(ok, eq(backups.forRelease, opts.successorRelease)))
+      .where(and(live(appId), which, release))
       .orderBy(desc(backups.createdAt), desc(backups.id))
       .limit(1);
-    if (row) return row;
-  }
-  const [row] = await getDb()
-    .select(backupColumns)
-    .from(backups)
-    .where(and(ok, eq(backups.release, opts.targetRelease)))
-    .orderBy(desc(backups.createdAt), desc(backups.id))
-    .limit(1);
-  return row;
+    return row;
+  };
+  return (opts.successorRelease ? await newest(eq(backups.forRelease, opts.successorRelease)) : undefined) ?? (await newest(eq(backups.release, opts.targetRelease)));
 }
 
 /**
