@@ -117,7 +117,9 @@ describe("health policy", () => {
     expect(await m.releases.readCurrentRelease(shop.root)).toBe("r3");
   });
 
-  it("a change interrupted before its health check (recovery finished it) is checked once afterwards and undone when unhealthy", async () => {
+  // A guarded release records "deployed" before its switch: that must not count as its health verdict (an outside
+  // tester's SIGKILL during a release's health check left the bad release serving, never checked or undone).
+  it.each(["switch_release", "release"] as const)("a %s interrupted before its health check (recovery finished it) is checked once afterwards and undone when unhealthy", async (type) => {
     await m.apps.setAppHealthPolicy(shop.appId, "undo");
     const { buildChangeRecord } = await import("@/lib/ops/change-record");
     const { applyHealthPolicy } = await import("@/lib/jobs/health-policy");
@@ -125,7 +127,8 @@ describe("health policy", () => {
     await m.releases.switchRelease(shop.root, "r2");
     await shop.appctl("stop");
     await shop.appctl("start");
-    const jobId = await m.jobQueries.insertJob({ appId: shop.appId, type: "switch_release", params: { release: "r2" }, actor: "deploy", owner: "gone" });
+    const jobId = await m.jobQueries.insertJob({ appId: shop.appId, type, params: { release: "r2" }, actor: "deploy", owner: "gone" });
+    if (type === "release") await m.events.recordReleaseEvents(shop.appId, [{ release: "r2", kind: "deployed", actor: "deploy", jobId, note: "backup taken first" }]);
     const record = buildChangeRecord(
       { kind: "switch_release", live: shop.db, staging: null, preRollbackDb: null, preRollbackBackupId: null, startRelease: "r3", restoredFrom: null, undoOf: null },
       { swapped: false, switched: true, previousRelease: "r3", release: "r2", recovered: true },
@@ -140,7 +143,7 @@ describe("health policy", () => {
     expect(undos).toHaveLength(1);
     expect(await m.releases.readCurrentRelease(shop.root)).toBe("r3");
     const events = (await m.events.listReleaseEvents(shop.appId)).filter((e) => e.jobId === jobId);
-    expect(events.map((e) => e.kind).sort()).toEqual(["became_current", "health_failed"]);
+    expect(events.map((e) => e.kind).sort()).toEqual(type === "release" ? ["became_current", "deployed", "health_failed"] : ["became_current", "health_failed"]);
     // Looked at once: a second pass starts nothing.
     expect((await applyHealthPolicy(jobId)).undoJobId).toBeUndefined();
   });

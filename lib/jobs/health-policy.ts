@@ -6,7 +6,7 @@ import { emitAppEvent } from "@/lib/events/emit";
 import { checkHealth } from "@/lib/ops/app-control";
 import { isOpError } from "@/lib/ops/errors";
 import { readCurrentRelease } from "@/lib/ops/releases";
-import { hasReleaseEventsOfJob, recordReleaseEvents } from "@/lib/db/queries/release-events";
+import { hasChangeOutcomeEvents, recordReleaseEvents } from "@/lib/db/queries/release-events";
 import { changeEvents } from "./release-history";
 import { startUndo } from "./rollback-job";
 
@@ -36,7 +36,7 @@ export async function applyHealthPolicy(jobId: number): Promise<PolicyDecision> 
   if (!app) return { jobId, skipped: "app gone" };
   if (interrupted) {
     // Its process died before the health check (recovery finished the change): check now, once.
-    if (!app.healthUrl || (await hasReleaseEventsOfJob(jobId))) return { jobId, skipped: "interrupted; nothing to check" };
+    if (!app.healthUrl || (await hasChangeOutcomeEvents(jobId))) return { jobId, skipped: "interrupted; nothing to check" };
     if ((await getLatestChangeJob(app.id))?.id !== jobId) return { jobId, skipped: "a later change exists" };
     // Several workers' scans may get here at once: one of them checks and records, the others stop.
     if (!(await claimRecoveryHealthCheck(jobId))) return { jobId, skipped: "interrupted; another worker checks it" };

@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useMetaDb } from "@/test/helpers";
+import { queryRows, useMetaDb } from "@/test/helpers";
 import { crashAndRecover, useCrashLeases } from "@/test/fixtures/crash-worker";
 import { setupShopApp, type ShopApp } from "@/test/fixtures/rollback-app";
 
@@ -8,6 +8,7 @@ import { setupShopApp, type ShopApp } from "@/test/fixtures/rollback-app";
 // recovery settles the backup row (never left "running"), `current` is one complete release, the app runs it,
 // no temporary link is left, and calling the release again starts a new job that completes it.
 let shop: ShopApp;
+let metaUrl: string;
 let m: {
   apps: typeof import("@/lib/db/queries/apps");
   backups: typeof import("@/lib/db/queries/backups");
@@ -22,7 +23,7 @@ const app = async () => (await m.apps.getAppById(shop.appId))!;
 useCrashLeases();
 
 beforeAll(async () => {
-  await useMetaDb();
+  metaUrl = await useMetaDb();
   m = {
     apps: await import("@/lib/db/queries/apps"),
     backups: await import("@/lib/db/queries/backups"),
@@ -45,6 +46,12 @@ describe("crash during a guarded release, then recovery", () => {
     it(`killed at ${step}`, async () => {
       const { jobId, report } = await crashAndRecover(shop.appId, { kind: "release", release: "r2" }, step);
       expect((await m.jobQueries.getJob(jobId))?.status).toBe("interrupted");
+      // Announced as what it was: a rule listening for failed releases is paged, not one for rollbacks.
+      if (step !== "dump:start") {
+        const events = await queryRows<{ kind: string; summary: string }>(metaUrl, `SELECT kind, summary FROM app_events WHERE job_id = ${jobId} AND kind LIKE '%.failed'`);
+        expect(events.map((e) => e.kind)).toEqual(["release.failed"]);
+        expect(events[0]!.summary).toMatch(new RegExp(`^Release r2 of shop-relcrash \\(job #${jobId}\\) was interrupted`));
+      }
       const backup = await m.backups.getBackupByJob(jobId);
       expect(backup?.status, report.decisions.join("; ")).not.toBe("running");
       if (step !== "dump:start") expect(backup?.status).toBe("ok");

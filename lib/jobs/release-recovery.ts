@@ -17,6 +17,7 @@ export async function recoverRelease(job: JobView, journal: readonly JournalEntr
   const changePart = journal.filter((j) => !backupStepNames.has(j.step));
   const decisions = await recoverBackup(job, backupPart);
   // The change record is a release switch's, so undo and the health policy read it as one.
-  decisions.push(...(await recoverChange({ ...job, type: "switch_release" }, changePart, log)));
+  const release = typeof job.params.release === "string" ? job.params.release : "?";
+  decisions.push(...(await recoverChange({ ...job, type: "switch_release" }, changePart, log, { release })));
   return [...new Set(decisions)];
 }

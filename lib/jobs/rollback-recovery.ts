@@ -24,7 +24,8 @@ import type { TargetDb } from "@/lib/ops/target";
 
 const paramsSchema = z.object({ undoOf: z.number().int().nullish() });
 
-export async function recoverChange(job: JobView, journal: readonly JournalEntry[], log: (line: string) => void): Promise<string[]> {
+/** `release`: the change is a guarded release's switch (lib/jobs/release-recovery.ts), announced as release.failed. */
+export async function recoverChange(job: JobView, journal: readonly JournalEntry[], log: (line: string) => void, opts: { release?: string } = {}): Promise<string[]> {
   const app = await getAppById(job.appId);
   if (!app) return ["the app no longer exists; nothing to reconcile"];
   const target = await getAppTarget(app.id);
@@ -69,7 +70,14 @@ export async function recoverChange(job: JobView, journal: readonly JournalEntry
   await setJobResult(job.id, record);
   if (decisions.length === 0) decisions.push("nothing had been changed yet");
   const outcome = swap.swapped || code?.switched ? "recovery finished the change" : "recovery put things back as they were";
-  await emitAppEvent({ appId: app.id, kind: "rollback.failed", summary: `${kind.replace("_", " ")} of ${app.slug} (job #${job.id}) was interrupted (its worker died or lost its lease); ${outcome}.`, details: { jobKind: kind, recovered: true, swapped: swap.swapped }, jobId: job.id });
+  const what = opts.release !== undefined ? `Release ${opts.release} of ${app.slug}` : `${kind.replace("_", " ")} of ${app.slug}`;
+  await emitAppEvent({
+    appId: app.id,
+    kind: opts.release !== undefined ? "release.failed" : "rollback.failed",
+    summary: `${what} (job #${job.id}) was interrupted (its worker died or lost its lease); ${outcome}.`,
+    details: { jobKind: opts.release !== undefined ? "release" : kind, recovered: true, swapped: swap.swapped },
+    jobId: job.id,
+  });
   return [...new Set(decisions)];
 }
 

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, ne } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { releaseEvents, type ReleaseEvent } from "@/lib/db/schema-releases";
 import { verdictsOf, type ReleaseVerdict } from "@/lib/ops/release-verdicts";
@@ -44,7 +44,16 @@ export async function releaseVerdicts(appId: number): Promise<Map<string, Releas
 }
 
 /** Whether any release event names this job (the health policy's "already looked at it" for interrupted jobs). */
-export async function hasReleaseEventsOfJob(jobId: number): Promise<boolean> {
-  const [row] = await getDb().select({ id: releaseEvents.id }).from(releaseEvents).where(eq(releaseEvents.jobId, jobId)).limit(1);
+/**
+ * Whether a change job recorded what its switch led to (became current, health failed, rolled back …). A guarded
+ * release's "deployed" does not count: it is written before the switch, so a release that died during its health
+ * check has it and still needs its check after recovery.
+ */
+export async function hasChangeOutcomeEvents(jobId: number): Promise<boolean> {
+  const [row] = await getDb()
+    .select({ id: releaseEvents.id })
+    .from(releaseEvents)
+    .where(and(eq(releaseEvents.jobId, jobId), ne(releaseEvents.kind, "deployed")))
+    .limit(1);
   return !!row;
 }
