@@ -116,7 +116,8 @@ describe("Restore database runs only what Lifeboat wrote", () => {
   });
 
   it("a recorded plain backup whose file was replaced is refused as tampered; nothing in it runs", async () => {
-    const b = await takeBackup(OPERATOR);
+    // Taken as a pipeline does before deploying "r-next": the default backup of a rollback from r-next.
+    const b = await takeBackup(OPERATOR, { forRelease: "r-next" });
     const file = path.join(backupsDir, b.name);
     const marker = path.join(await tmpDir("marker"), "pwned");
     // The finding's payload: a FROM STDIN inside a string makes a scanner think COPY data started; then \!.
@@ -148,11 +149,11 @@ describe("Restore database runs only what Lifeboat wrote", () => {
     const [audit] = await mods.audit.listAudit({ action: "backups.tampered", limit: 1 });
     expect(audit).toMatchObject({ appSlug: SLUG, result: "denied" });
 
-    // From now on it is refused at once, before any job, and never offered as a default.
+    // From now on it is refused at once, before any job, and never a usable default.
     const again = await mods.releaseActions.restoreAction({ app: SLUG, backupId: b.id, confirm: SLUG });
     expect(again).toMatchObject({ status: "error", code: "tampered" });
-    const dflt = await mods.backups.getDefaultRollbackBackup(appId, { successorRelease: null, targetRelease: b.release ?? "none" });
-    expect(dflt?.id).not.toBe(b.id);
+    const dflt = await mods.backups.getDefaultRollbackBackup(appId, { successorRelease: "r-next", targetRelease: "none" });
+    expect(dflt).toMatchObject({ backup: { id: b.id, status: "tampered" }, usable: false });
     expect(await fs.access(marker).then(() => true, () => false)).toBe(false);
   });
 

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import type { AppView } from "@/lib/db/queries/apps";
 import { getAppTarget } from "@/lib/db/queries/apps";
-import { getBackup, getBackupByName, getDefaultRollbackBackup, getUnusableRollbackBackup, type BackupView } from "@/lib/db/queries/backups";
+import { getBackup, getBackupByName, getDefaultRollbackBackup, type BackupView } from "@/lib/db/queries/backups";
 import { getJob, getLatestChangeJob, getRunningJob } from "@/lib/db/queries/jobs";
 import { databaseExists } from "@/lib/ops/catalog";
 import { parseChangeRecord } from "@/lib/ops/change-record";
@@ -94,18 +94,16 @@ export async function resolveRollback(req: Omit<RollbackRequest, "actor">): Prom
     } else {
       const idx = releases.findIndex((r) => r.name === target);
       const successor = idx > 0 ? releases[idx - 1]!.name : null;
-      const which = { successorRelease: successor, targetRelease: target };
-      backup = (await getDefaultRollbackBackup(app.id, which)) ?? null;
-      if (!backup) {
-        // One was taken but cannot be used: its own refusal says why (file missing, changed, beyond this role).
-        const unusable = await getUnusableRollbackBackup(app.id, which);
-        if (unusable) await requireRestorableBackup(app, unusable.id);
+      const found = await getDefaultRollbackBackup(app.id, { successorRelease: successor, targetRelease: target });
+      if (!found) {
         throw new OpError(
           "no_backup",
           `No backup of ${app.slug} was taken for release ${successor ?? "—"} or while ${target} was current. Pick a backup to restore, or roll back the code only.`,
         );
       }
-      backup = await requireRestorableBackup(app, backup.id);
+      // One was taken but cannot be used: its own refusal says why (file missing, changed, beyond this role) and
+      // what to do; an older backup is restored only when the operator picks it.
+      backup = await requireRestorableBackup(app, found.backup.id);
     }
     backupFile = await backupFilePath(app, backup);
   }

@@ -262,47 +262,32 @@ function cloneTimestamp(name: string): Date | undefined {
 }
 
 /**
- * The backup a rollback to `targetRelease` restores by default: the newest good backup taken for the
+ * The backup a rollback to `targetRelease` restores by default: the newest backup taken for the
  * release deployed right after the target (`forRelease = successor`: the database the target's code last
  * ran against, taken just before it was replaced; for the default target the successor is the current
- * release), else the newest good backup taken while the target itself was current (`release = target`).
- * Undefined when neither exists: the operator then picks one.
+ * release), else the newest taken while the target itself was current (`release = target`); `usable` false
+ * when that one cannot be restored. Undefined when neither exists: the operator then picks one.
  */
 export async function getDefaultRollbackBackup(
   appId: number,
   opts: { successorRelease: string | null; targetRelease: string },
-): Promise<BackupView | undefined> {
-  // A backup this role could not restore (lib/ops/restorability.ts) is never the default.
-  return rollbackCandidate(appId, opts, and(eq(backups.status, "ok"), sql`coalesce(jsonb_array_length(${backups.restoreBlockers}), 0) = 0`)!);
-}
-
-/**
- * When there is no default: the backup that would have been it but cannot be used (its file missing or changed,
- * or a restore this role cannot do), so the refusal can name it and say what to do instead of "none was taken".
- */
-export async function getUnusableRollbackBackup(
-  appId: number,
-  opts: { successorRelease: string | null; targetRelease: string },
-): Promise<BackupView | undefined> {
-  return rollbackCandidate(
-    appId,
-    opts,
-    sql`(${backups.status} in ('missing', 'tampered') or (${backups.status} = 'ok' and coalesce(jsonb_array_length(${backups.restoreBlockers}), 0) > 0))`,
-  );
-}
-
-/** The newest matching backup taken for the release after the target, else the newest taken while the target ran. */
-async function rollbackCandidate(appId: number, opts: { successorRelease: string | null; targetRelease: string }, which: SQL): Promise<BackupView | undefined> {
+): Promise<{ backup: BackupView; usable: boolean } | undefined> {
+  // Candidates include the ones that cannot be used (file missing or changed, a restore this role cannot do): when
+  // the newest is one of those, the caller says so instead of falling back silently to an older backup, whose
+  // data-loss window is longer (an outside tester's finding).
+  const candidate = sql`${backups.status} in ('ok', 'missing', 'tampered')`;
   const newest = async (release: SQL) => {
     const [row] = await getDb()
       .select(backupColumns)
       .from(backups)
-      .where(and(live(appId), which, release))
+      .where(and(live(appId), candidate, release))
       .orderBy(desc(backups.createdAt), desc(backups.id))
       .limit(1);
     return row;
   };
-  return (opts.successorRelease ? await newest(eq(backups.forRelease, opts.successorRelease)) : undefined) ?? (await newest(eq(backups.release, opts.targetRelease)));
+  const backup = (opts.successorRelease ? await newest(eq(backups.forRelease, opts.successorRelease)) : undefined) ?? (await newest(eq(backups.release, opts.targetRelease)));
+  // A backup this role could not restore (lib/ops/restorability.ts) is never used as the default.
+  return backup && { backup, usable: backup.status === "ok" && (backup.restoreBlockers?.length ?? 0) === 0 };
 }
 
 /**
