@@ -146,6 +146,17 @@ describe("apiRoute", () => {
     expect(read).not.toHaveBeenCalled();
   });
 
+  it("answers a path no route serves with a JSON 404 naming the call, and 401 without credentials", async () => {
+    const unknown = await import("@/app/api/[...path]/route");
+    const res = await unknown.POST(
+      new Request("http://lifeboat.test/api/apps/shop/backups/1/frobnicate", { method: "POST", headers: { authorization: `Bearer ${viewerToken}` } }),
+      { params: Promise.resolve({ path: ["apps", "shop", "backups", "1", "frobnicate"] }) },
+    );
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ status: "error", code: "not_found", message: expect.stringMatching(/^There is no API call POST \/api\/apps\/shop\/backups\/1\/frobnicate\./) });
+    expect((await unknown.GET(req("GET"), { params: Promise.resolve({ path: ["nope"] }) })).status).toBe(401);
+  });
+
   it("maps OpError busy to 409", async () => {
     const res = await BUSY(req("GET", { token: viewerToken }), params());
     expect(res.status).toBe(409);

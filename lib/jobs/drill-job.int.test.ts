@@ -138,7 +138,7 @@ describe("restore drills", () => {
     const b = await backup();
     const cases: [string, RegExp][] = [
       ["WITH d AS (DELETE FROM orders RETURNING 1) SELECT count(*) FROM d", /smoke query failed: .*read-only transaction/],
-      ["SELECT 1; DELETE FROM orders", /smoke query failed: .*multiple commands/],
+      ["SELECT 1; DELETE FROM orders", /smoke query was not run: it must be one statement/],
       ["COMMIT", /smoke query was not run/],
     ];
     for (const [q, why] of cases) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { safeFileName } from "./download";
-import { smokeQueryProblem } from "./drill";
+import { smokeQueryProblem, statementCount } from "./drill";
 import { seedNameKind, seedTimestamp } from "./found-dumps";
 
 describe("seed 000's dump names", () => {
@@ -30,5 +30,29 @@ describe("smoke queries", () => {
   });
   it.each(["COPY (SELECT 1) TO PROGRAM 'id'", "DO $$ BEGIN END $$", "CALL p()", "DELETE FROM orders", "", "-- only a comment", "EXPLAIN ANALYZE DELETE FROM t"])("refuses %j", (q) => {
     expect(smokeQueryProblem(q)).toMatch(/must be one SELECT/);
+  });
+  it.each([
+    "SELECT 1; DROP TABLE orders",
+    "SELECT 1;COPY (SELECT 1) TO PROGRAM 'id'",
+    "SELECT ';' ; SELECT 2",
+    "SELECT $$;$$; SELECT 2",
+    "SELECT 1 /* ; */; /* nested /* ; */ still */ SELECT 2",
+    "SELECT E'\\';' ; SELECT 2",
+  ])("refuses a second statement: %j", (q) => {
+    expect(smokeQueryProblem(q)).toMatch(/must be one statement/);
+  });
+  it.each([
+    "SELECT 1;",
+    "SELECT 1; -- done",
+    "SELECT ';' AS semi",
+    "SELECT $x$;;$x$",
+    'SELECT 1 AS "a;b"',
+    "SELECT 'it''s; fine'",
+    "SELECT 1 /* ; /* ; */ ; */",
+    "SELECT E'\\'; still the string'",
+    "SELECT count(*) FROM orders -- ; not a statement",
+  ])("counts one statement in %j", (q) => {
+    expect(smokeQueryProblem(q)).toBeNull();
+    expect(statementCount(q)).toBe(1);
   });
 });
