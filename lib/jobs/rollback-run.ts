@@ -254,7 +254,7 @@ function withPolicy(e: OpError, r: Resolved): OpError {
   if (r.kind === "undo") return new OpError(e.code, `${e.message} This was an undo: it is not undone automatically (no loops); look at the app now.`);
   const next =
     r.app.healthPolicy === "undo"
-      ? `Health policy of ${r.app.slug}: undo — Lifeboat starts the undo now (a new job on the app page).`
+      ? `Health policy of ${r.app.slug}: undo — an automatic undo follows as its own job (on the app page).`
       : `Health policy of ${r.app.slug}: keep — it stays as it is; the app may be down. Undo it from the app page if needed.`;
   // Under "undo" nobody needs to press Undo: the hint from the failure (lib/ops/rollback.ts) would contradict it.
   const message = r.app.healthPolicy === "undo" ? e.message.replace("; use Undo to put back the previous state.", ".") : e.message;

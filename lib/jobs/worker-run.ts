@@ -103,7 +103,8 @@ class JobReporter {
       signal: this.lease.signal,
       log: (line) => this.log(line),
       phase: (name) => {
-        this.current.phase = name;
+        // Progress belongs to the phase that reported it: "starting the app (1.5 MB)" was the dump's byte count.
+        this.current = { phase: name, progressDone: null, progressTotal: null };
         this.log(`— ${name}`);
       },
       progress: (done, total) => {
