@@ -43,12 +43,12 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
       <THead>
         <tr>
           <Th>Backup</Th>
+          <Th>Status</Th>
           <Th />
           <Th>Kind</Th>
           <Th align="right">Size</Th>
           <Th>Created</Th>
           <Th align="right">Took</Th>
-          <Th>Status</Th>
           <Th>Verified · sha256</Th>
           <Th>Release</Th>
         </tr>
@@ -56,7 +56,7 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
       <TBody>
         {backups.map((b) => (
           <Tr key={b.id} data-testid="backup-row" data-method={b.method} data-status={b.status} data-name={b.name} className="align-top">
-            <Td className="min-w-36 sm:min-w-48">
+            <Td className="min-w-36 max-w-60 sm:max-w-none sm:min-w-48">
               {b.label && <div className="font-semibold text-slate-900" data-testid="backup-label">{b.label}</div>}
               <Link href={`/apps/${app.slug}/backups/${b.id}`} className={`font-mono text-xs break-all hover:underline ${b.label ? "text-slate-500" : "text-slate-900"}`}>
                 {b.name}
@@ -74,7 +74,18 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
                   Manual restore command →
                 </Link>
               )}
-              {b.error && <p className="mt-1 max-w-md text-xs break-words whitespace-pre-wrap text-red-700">{b.error}</p>}
+              {/* A missing file's hint (Status column) says what to do; its error (where and when it was looked for) is its title. */}
+              {b.error && b.status !== "missing" && <p className="mt-1 max-w-56 text-xs whitespace-pre-wrap text-red-700 [overflow-wrap:anywhere] sm:max-w-md">{b.error}</p>}
+            </Td>
+            <Td>
+              <Badge tone={STATUS_TONE[b.status]}>{b.status === "missing" ? "file missing" : b.status}</Badge>
+              {b.status === "missing" && (
+                <p className="mt-1 max-w-56 text-xs text-red-800 [overflow-wrap:anywhere]" data-testid="missing-hint" title={b.error ?? undefined}>
+                  Not restorable. Put {b.name} into {app.backupsDir} and press Verify, or delete this row.
+                </p>
+              )}
+              <DrillMark b={b} />
+              <RestoreBlockers blockers={b.restoreBlockers} />
             </Td>
             <Td className="space-y-1">
               {caps.restore.ok || caps.rollback.ok
@@ -112,16 +123,6 @@ export function BackupsTable(props: { app: AppView; backups: BackupView[]; caps:
               <div className="text-xs text-slate-500">{b.createdBy ?? "—"}</div>
             </Td>
             <Td align="right" className="tabular-nums text-slate-700">{formatDuration(b.durationMs)}</Td>
-            <Td>
-              <Badge tone={STATUS_TONE[b.status]}>{b.status === "missing" ? "file missing" : b.status}</Badge>
-              {b.status === "missing" && (
-                <p className="mt-1 max-w-56 text-xs text-red-800" data-testid="missing-hint">
-                  Not restorable. Put {b.name} into {app.backupsDir} and press Verify, or delete this row.
-                </p>
-              )}
-              <DrillMark b={b} />
-              <RestoreBlockers blockers={b.restoreBlockers} />
-            </Td>
             <Td className="text-xs text-slate-600">
               <div>{b.verifiedAt ? `${formatAge(b.verifiedAt)} ago` : "—"}</div>
               <div className="font-mono" title={b.sha256 ?? undefined}>{b.sha256 ? `${b.sha256.slice(0, 12)}…` : ""}</div>

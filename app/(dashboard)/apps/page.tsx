@@ -42,10 +42,10 @@ export default async function AppsPage() {
             <THead>
               <tr>
                 <Th>App</Th>
-                <Th>Database</Th>
-                <Th align="right">Size</Th>
-                <Th>Last backup</Th>
                 <Th>Health</Th>
+                <Th>Last backup</Th>
+                <Th align="right">Size</Th>
+                <Th>Database</Th>
               </tr>
             </THead>
             <TBody>
@@ -57,20 +57,6 @@ export default async function AppsPage() {
                       <Link href={`/apps/${a.slug}`} className="font-semibold text-sky-800 hover:underline">
                         {a.slug}
                       </Link>
-                    </Td>
-                    <Td className="font-mono text-xs text-slate-600">
-                      {a.dbHost}:{a.dbPort}/{a.dbName}
-                    </Td>
-                    <Td align="right" className="tabular-nums">{formatBytes(a.dbSizeBytes)}</Td>
-                    <Td>
-                      {a.lastBackupAt ? (
-                        <span>
-                          <RelativeTime at={a.lastBackupAt} /> ·{" "}
-                          <span className={a.lastBackupStatus === "ok" ? "text-emerald-700" : "text-red-700"}>{a.lastBackupStatus}</span>
-                        </span>
-                      ) : (
-                        <span className="text-slate-500">none</span>
-                      )}
                     </Td>
                     <Td>
                       <LivenessBadge liveness={liveness.get(a.id)} hasHealthUrl={a.hasHealthUrl} />{" "}
@@ -85,11 +71,25 @@ export default async function AppsPage() {
                         </Badge>
                       ) : stale ? (
                         <Badge tone="yellow" title={`No good backup in the last ${a.staleAfterHours}h`}>
-                          ⚠ {a.lastOkBackupAt ? `no good backup in ${a.staleAfterHours}h` : "never backed up"}
+                          ⚠ {a.lastOkBackupAt ? `no good backup in ${a.staleAfterHours}h` : a.lastBackupAt ? "no good backup" : "never backed up"}
                         </Badge>
                       ) : (
                         <Badge tone="green">backed up</Badge>
                       )}
+                    </Td>
+                    <Td>
+                      {a.lastBackupAt ? (
+                        <span>
+                          <RelativeTime at={a.lastBackupAt} /> ·{" "}
+                          <span className={a.lastBackupStatus === "ok" ? "text-emerald-700" : "text-red-700"}>{a.lastBackupStatus}</span>
+                        </span>
+                      ) : (
+                        <span className="text-slate-500">none</span>
+                      )}
+                    </Td>
+                    <Td align="right" className="tabular-nums">{formatBytes(a.dbSizeBytes)}</Td>
+                    <Td className="font-mono text-xs text-slate-600">
+                      {a.dbHost}:{a.dbPort}/{a.dbName}
                     </Td>
                   </Tr>
                 );
