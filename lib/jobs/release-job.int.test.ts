@@ -125,6 +125,18 @@ describe("guarded release", () => {
     expect(waited.body.data).toMatchObject({ jobId: a.body.data!.jobId, outcome: "released", final: true });
     expect((await counts()).jobs).toBe(jobsBefore + 1);
     expect(await readCurrentRelease(shop.root)).toBe("r3");
+
+    // "Already released" while another change is under way would be out of date any moment: refused busy, naming it.
+    const { insertJob, updateJob } = await import("@/lib/db/queries/jobs");
+    const other = await insertJob({ appId: shop.appId, type: "switch_release", params: { release: "r2" }, actor: "colleague", owner: "test" });
+    try {
+      const busy = await call("POST", "r3");
+      expect(busy.status).toBe(409);
+      expect(busy.body).toMatchObject({ code: "busy", message: expect.stringContaining(`job #${other} (switch release, running) may replace r3, which job #${a.body.data!.jobId} released`) });
+    } finally {
+      await updateJob(other, { status: "failed", phase: "failed", error: "test", finishedAt: new Date() });
+    }
+    expect((await call("POST", "r3")).body.data).toMatchObject({ reused: true, outcome: "released" });
   });
 
   it("with a failing health check it ends undone, and the CLI exits non-zero", async () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AppView } from "@/lib/db/queries/apps";
 import { getAppById } from "@/lib/db/queries/apps";
+import { getRunningJob } from "@/lib/db/queries/jobs";
 import { getNewestReleaseJob } from "@/lib/db/queries/release-jobs";
 import { recordReleaseEvents } from "@/lib/db/queries/release-events";
 import { emitAppEvent } from "@/lib/events/emit";
@@ -85,8 +86,23 @@ async function reusableReleaseJob(app: AppView, release: string): Promise<Starte
   const active = job.status === "queued" || job.status === "running";
   const doneAndCurrent = job.status === "ok" && app.deployRoot !== null && (await readCurrentRelease(app.deployRoot)) === release;
   if (!active && !doneAndCurrent) return null;
+  // "Already released" is not the whole truth while another change is queued or running: it may replace R any
+  // moment (an outside tester's pipeline was told "released, final" just before another release switched away).
+  const other = active ? undefined : await changeUnderWay(app.id);
+  if (other) {
+    throw new OpError(
+      "busy",
+      `${app.slug} is busy: job #${other.id} (${other.type.replace("_", " ")}, ${other.status}) may replace ${release}, which job #${job.id} released. Ask again when it has ended.`,
+    );
+  }
   const state = active ? (leaseExpired(job) ? "has lost contact with its worker" : job.status) : "already released it";
   return { jobId: job.id, reused: true, done: followJob(job.id), summary: `release ${release}: job #${job.id} ${state}; no new job` };
+}
+
+const CHANGES: readonly string[] = ["release", "rollback", "switch_release", "restore", "undo"];
+async function changeUnderWay(appId: number) {
+  const running = await getRunningJob(appId);
+  return running && CHANGES.includes(running.type) ? running : undefined;
 }
 
 /** The worker's body for "release" jobs. */

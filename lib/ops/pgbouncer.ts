@@ -27,7 +27,7 @@ export interface PgBouncerAdmin {
 /** What is journaled before a PAUSE (never the password): enough for recovery to RESUME it. */
 export const pauseDetail = z.object({ host: z.string().min(1).max(253), port: z.number().int().min(1).max(65535), database: dbNameField });
 
-function connectAdmin(a: PgBouncerAdmin): postgres.Sql {
+export function connectAdmin(a: PgBouncerAdmin): postgres.Sql {
   return postgres({
     host: a.host,
     port: a.port,
@@ -148,11 +148,29 @@ export async function isPaused(a: PgBouncerAdmin): Promise<boolean | null> {
   }
 }
 
+/**
+ * Whether PgBouncer has a pool for `a.database` (SHOW POOLS). A wildcard ("auto") database can be missing from SHOW
+ * DATABASES while its clients are connected: PgBouncer's maintenance pass (janitor.c, 1.18) moves an auto database
+ * whose pool had no client yet — one still logging in — to its idle list, which SHOW DATABASES does not show, until
+ * the next lookup by name (a new client, or PAUSE) moves it back. Its pools stay listed.
+ */
+async function hasPool(a: PgBouncerAdmin): Promise<boolean> {
+  const sql = connectAdmin(a);
+  try {
+    const rows = await sql.unsafe("SHOW POOLS").simple();
+    return (rows as unknown as { database: string }[]).some((r) => r.database === a.database);
+  } finally {
+    await sql.end({ timeout: 2 }).catch(() => {});
+  }
+}
+
 /** For the settings form: the console answers and knows the database, or an OpError saying what is wrong. */
 export async function checkPgBouncerConsole(a: PgBouncerAdmin): Promise<string> {
-  const paused = await isPaused(a).catch((e: Error) => {
+  const unreachable = (e: Error) => {
     throw new OpError("pgbouncer_unreachable", `${describe(a)}: the admin console did not answer (${e.message}). Check the URL, that the user is in admin_users, and the password.`);
-  });
+  };
+  const paused = await isPaused(a).catch(unreachable);
+  if (paused === null && (await hasPool(a).catch(unreachable))) return `PgBouncer's admin console answers and knows ${a.database} (it has a pool, though SHOW DATABASES omits it for now): swaps will pause it. `;
   if (paused === null) {
     // A wildcard [databases] entry lists a database only once a client has used it; PAUSE refuses one not listed.
     return `PgBouncer's admin console answers but does not list ${a.database} (yet): the URL's path must be PgBouncer's name for the app's database; with a wildcard entry it appears once the app connects. A swap refuses to start while it is not listed. `;

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql, pg, tmpDir, uniqueName } from "@/test/helpers";
 import { startPgBouncer, type PgBouncer } from "@/scripts/lib/pgbouncer";
 import type { OpContext } from "./context";
-import { checkPgBouncerConsole, isPaused, type PgBouncerAdmin } from "./pgbouncer";
+import { waitFor } from "@/test/fixtures/workers";
+import { checkPgBouncerConsole, connectAdmin, isPaused, pauseDatabase, type PgBouncerAdmin } from "./pgbouncer";
 import { reconcileSwap, swapDatabases } from "./swap";
 import type { TargetDb } from "./target";
 
@@ -156,5 +157,25 @@ describe("swapDatabases through PgBouncer", () => {
     expect(await checkPgBouncerConsole(consoleFor("never_connected_db"))).toMatch(/does not list never_connected_db/);
     await expect(checkPgBouncerConsole({ ...consoleFor(n.live), password: "wrong" })).rejects.toMatchObject({ code: "pgbouncer_unreachable" });
     await c.end();
+  });
+
+  it("the settings check knows a wildcard database that SHOW DATABASES has moved to PgBouncer's idle list (CI saw it)", async () => {
+    const n = await makePair();
+    const c = appClient(n.live, 1);
+    await c`SELECT 1`;
+    await c.end();
+    // No client and no server connection left: the next maintenance pass moves the auto database to the idle list.
+    const adminConsole = connectAdmin(consoleFor(n.live));
+    try {
+      // Its idle server connection closed; the pool itself stays (as it does for a client still logging in).
+      await adminConsole.unsafe(`RECONNECT ${n.live}`).simple();
+    } finally {
+      await adminConsole.end();
+    }
+    await waitFor(async () => (await isPaused(consoleFor(n.live))) === null, 20_000, () => `${n.live} stayed in SHOW DATABASES`);
+    expect(await checkPgBouncerConsole(consoleFor(n.live))).toMatch(/answers and knows .*SHOW DATABASES omits it/);
+    // And a swap's PAUSE finds it (PgBouncer looks it up by name, which moves it back).
+    const paused = await pauseDatabase(consoleFor(n.live), 5000);
+    expect(await paused.resume()).toMatchObject({ ok: true, state: "resumed" });
   });
 });
