@@ -23,7 +23,10 @@ export function undoTitle(job: Pick<JobView, "id" | "type">, undoOf: number | nu
 export function UndoPanel({ app, job, canUndo }: { app: string; job: JobView; canUndo: boolean }) {
   if (job.status === "running") return null;
   const result = parseChangeRecord(job.result);
-  const failed = job.status !== "ok";
+  // Its worker died, and recovery finished the change forward: not a failure to undo or re-run in a hurry.
+  const finishedByRecovery = job.status === "interrupted" && !!result?.recovered && result.changed;
+  const healthAfter = finishedByRecovery ? result.health?.http : undefined;
+  const failed = job.status !== "ok" && !(finishedByRecovery && healthAfter?.ok === true);
   return (
     <section
       aria-label="Last change"
@@ -37,9 +40,19 @@ export function UndoPanel({ app, job, canUndo }: { app: string; job: JobView; ca
           <Link href={`/apps/${app}/jobs/${job.id}`} className="underline decoration-dotted hover:decoration-solid">
             #{job.id}
           </Link>{" "}
-          {failed ? "failed" : "finished"} {formatAge(job.finishedAt ?? job.startedAt)} ago (by {job.actor})
+          {finishedByRecovery ? "was finished by recovery" : failed ? "failed" : "finished"} {formatAge(job.finishedAt ?? job.startedAt)} ago (by {job.actor})
         </p>
-        {failed && job.error && <p className="whitespace-pre-wrap text-red-800">{job.error}</p>}
+        {finishedByRecovery && (
+          <p className={failed ? "text-red-800" : "text-slate-700"} data-testid="recovery-health">
+            Its worker stopped mid-way ({job.error ?? "interrupted"}); recovery completed the change.{" "}
+            {healthAfter
+              ? healthAfter.ok
+                ? "The health check after recovery passed."
+                : `The health check after recovery FAILED${healthAfter.error ? ` (${healthAfter.error})` : ""}: the app's health policy applies.`
+              : "No health check after recovery yet (there is none without a health URL)."}
+          </p>
+        )}
+        {failed && !finishedByRecovery && job.error && <p className="whitespace-pre-wrap text-red-800">{job.error}</p>}
         {!result && job.result !== null && <p className="text-red-800">Its record of what it changed cannot be read; see its log.</p>}
         {result?.preRollbackDb && <p className="text-slate-600">The database it replaced is kept as {result.preRollbackDb} (pinned backup).</p>}
         {result?.undo.hint && <p className="text-slate-600">{result.undo.hint}</p>}

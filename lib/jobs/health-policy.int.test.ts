@@ -144,6 +144,8 @@ describe("health policy", () => {
     expect(await m.releases.readCurrentRelease(shop.root)).toBe("r3");
     const events = (await m.events.listReleaseEvents(shop.appId)).filter((e) => e.jobId === jobId);
     expect(events.map((e) => e.kind).sort()).toEqual(type === "release" ? ["became_current", "deployed", "health_failed"] : ["became_current", "health_failed"]);
+    // The check made after recovery is the job's evidence (the app page shows it), not "no health check".
+    expect((await m.jobQueries.getJob(jobId))!.result).toMatchObject({ healthCheckedAfterRecovery: true, health: { http: { ok: false }, db: { ok: true } } });
     // Looked at once: a second pass starts nothing.
     expect((await applyHealthPolicy(jobId)).undoJobId).toBeUndefined();
   });

@@ -1,6 +1,6 @@
 import { getAppById } from "@/lib/db/queries/apps";
 import { getUndoJobOf, listHealthFailedChanges } from "@/lib/db/queries/job-followups";
-import { claimRecoveryHealthCheck, getJob, getLatestChangeJob } from "@/lib/db/queries/jobs";
+import { claimRecoveryHealthCheck, getJob, getLatestChangeJob, setRecoveryHealth } from "@/lib/db/queries/jobs";
 import { parseChangeRecord } from "@/lib/ops/change-record";
 import { emitAppEvent } from "@/lib/events/emit";
 import { checkHealth } from "@/lib/ops/app-control";
@@ -41,6 +41,8 @@ export async function applyHealthPolicy(jobId: number): Promise<PolicyDecision> 
     // Several workers' scans may get here at once: one of them checks and records, the others stop.
     if (!(await claimRecoveryHealthCheck(jobId))) return { jobId, skipped: "interrupted; another worker checks it" };
     const health = await checkHealth(app.healthUrl, app.healthTimeoutSec * 1000);
+    // The job's evidence (and the app page's last-change panel) shows this check, not "health: none".
+    await setRecoveryHealth(jobId, { http: { ...health }, db: { ok: true } });
     const current = app.deployRoot ? await readCurrentRelease(app.deployRoot).catch(() => null) : null;
     const events = changeEvents(job.type === "release" ? "switch_release" : (job.type as Exclude<(typeof TRIGGERS)[number], "release">), record, !health.ok, current);
     await recordReleaseEvents(app.id, events.map((e) => ({ ...e, actor: e.kind === "health_failed" ? AUTO_UNDO_ACTOR : job.actor, jobId, note: [e.note, "checked after recovery"].filter(Boolean).join("; ") })));

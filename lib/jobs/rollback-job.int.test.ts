@@ -157,6 +157,17 @@ describe("rollback jobs", () => {
     expect(await shop.fingerprint()).toEqual(stateR3);
   });
 
+  it("after a rollback the apps list and the app page agree on the last good backup: the pre-rollback copy is not one", async () => {
+    const rows = await mods.backups.listBackups(shop.appId);
+    const pre = rows.find((b) => b.kind === "pre_rollback" && b.status === "ok");
+    expect(pre, "the rollback above kept a pre-rollback copy").toBeDefined();
+    const { getLastGoodBackup } = await import("@/lib/db/queries/backup-pages");
+    const good = (await getLastGoodBackup(shop.appId))!;
+    expect(good.id).not.toBe(pre!.id);
+    const listed = (await mods.apps.listAppsWithStatus()).find((a) => a.id === shop.appId)!;
+    expect(listed.lastOkBackupAt?.getTime()).toBe(good.createdAt.getTime());
+  });
+
   it("rolls back from a clone: the clone stays a backup", async () => {
     const c = await run(mods.jobs.startBackup({ app: await app(), method: "clone", endSessions: true, actor: "oncall" }));
     expect(c.outcome.status, c.job.log).toBe("ok");

@@ -49,7 +49,7 @@ export interface StartedJob {
   warning?: string;
 }
 
-export const NO_WORKER_WARNING = "no worker is running — start it with `npm run worker`; the job waits in the queue until then";
+export const NO_WORKER_WARNING = "no worker is answering (none running, or stuck) — start or restart it with `npm run worker`; the job waits in the queue until then";
 
 let beforeEnqueue: (() => Promise<void>) | undefined;
 

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { wholeNumber } from "./numbers";
 import { isValidDbName } from "@/lib/ops/identifiers";
 
 // Shared by the app form, its actions, the API and the CLI. FormData values are strings: z.coerce for numbers.
@@ -94,14 +95,23 @@ const settingsShape = {
   defaultMethod: z.enum(["dump", "clone"]).default("dump"),
   dumpFormat: z.enum(["custom", "plain", "directory"]).default("custom"),
   cloneStrategy: z.enum(["file_copy", "wal_log"]).default("file_copy"),
-  retention: z.coerce.number().int().min(1, "keep at least 1").max(100).default(5),
-  staleAfterHours: z.coerce.number().int().min(1).max(24 * 90).default(24),
+  retention: wholeNumber(1, 100).default(5),
+  staleAfterHours: wholeNumber(1, 24 * 90, "hours").default(24),
   stopCommand: commandSchema,
   startCommand: commandSchema,
   commandCwd: optional(absPath),
-  commandTimeoutSec: z.coerce.number().int().min(1).max(3600).default(120),
-  healthUrl: optional(z.string().trim().url("a full URL, like http://127.0.0.1:3000/health").refine((u) => /^https?:/.test(u), "http or https only")),
-  healthTimeoutSec: z.coerce.number().int().min(1).max(600).default(30),
+  commandTimeoutSec: wholeNumber(1, 3600, "seconds").default(120),
+  healthUrl: optional(
+    z
+      .string()
+      .trim()
+      .url("a full URL, like http://127.0.0.1:3000/health")
+      .refine((u) => /^https?:/.test(u), "http or https only")
+      // fetch() refuses a URL with a login in it (every probe would fail, the app shown down), and it would be
+      // shown on every page that says why: a health URL carries no secret.
+      .refine((u) => !URL.canParse(u) || (new URL(u).username === "" && new URL(u).password === ""), "no user:password@ in the health URL: the check sends none; use a health endpoint that needs no login"),
+  ),
+  healthTimeoutSec: wholeNumber(1, 600, "seconds").default(30),
   /** After a rollback/switch/restore whose health check fails: undo at once, or keep it and alert. */
   healthPolicy: z.enum(["undo", "keep"]).default("undo"),
   /** PgBouncer's admin console: postgres://user:password@host:6432/<PgBouncer's name for the database>. */
@@ -111,7 +121,7 @@ const settingsShape = {
 const connectionShape = {
   url: optional(z.string().trim()),
   host: optional(hostSchema),
-  port: optional(z.coerce.number().int().min(1).max(65535)),
+  port: optional(wholeNumber(1, 65535)),
   user: optional(userSchema),
   password: optional(z.string().max(1000)),
   database: optional(dbNameSchema),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { wholeNumber } from "./numbers";
 import { rowIdSchema } from "./ids";
 import { APP_EVENT_KINDS } from "@/lib/events/kinds";
 import { slugSchema } from "./apps";
@@ -102,7 +103,7 @@ export const emailChannelSchema = z.object({
   kind: z.literal("email"),
   name,
   host: hostSchema,
-  port: z.coerce.number().int().min(1).max(65535).default(587),
+  port: wholeNumber(1, 65535).default(587),
   user: z.string().trim().max(320).refine((s) => !CONTROL.test(s), "no control characters").optional().default(""),
   password: z.string().max(1000).optional().default(""),
   from: emailSchema,

@@ -2,6 +2,7 @@ import "server-only";
 import { and, desc, eq, ne, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { apps, backups, type App } from "@/lib/db/schema";
+import { goodBackup } from "./backups";
 import { OpError } from "@/lib/ops/errors";
 import type { TargetDb } from "@/lib/ops/target";
 import { decryptSecret, encryptSecret } from "@/lib/secrets";
@@ -208,13 +209,14 @@ export async function listAppsWithStatus(): Promise<AppListRow[]> {
   const last = db
     .selectDistinctOn([backups.appId], { appId: backups.appId, at: backups.createdAt, status: backups.status })
     .from(backups)
-    .where(sql`${backups.deletedAt} is null and ${backups.kind} <> 'found'`)
+    // The app's own backups: not files found on disk, not the pre-rollback copies a rollback keeps.
+    .where(sql`${backups.deletedAt} is null and ${backups.kind} not in ('found', 'pre_rollback')`)
     .orderBy(backups.appId, desc(backups.createdAt))
     .as("last");
   const lastOk = db
     .select({ appId: backups.appId, at: sql<Date>`max(${backups.createdAt})`.as("last_ok_at") })
     .from(backups)
-    .where(and(eq(backups.status, "ok"), sql`${backups.deletedAt} is null and ${backups.kind} <> 'found'`))
+    .where(and(goodBackup, sql`${backups.deletedAt} is null`))
     .groupBy(backups.appId)
     .as("last_ok");
   const rows = await db

@@ -1,8 +1,8 @@
 import "server-only";
-import { and, count, desc, eq, ilike, isNotNull, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { backups } from "@/lib/db/schema";
-import { backupColumns, live, type BackupView } from "./backups";
+import { backupColumns, goodBackup, live, type BackupView } from "./backups";
 
 // What the app page reads about backups when an app has a thousand of them: one page of rows, the picker's
 // restorable list, the last good backup and a chart aggregate — never every row.
@@ -88,7 +88,7 @@ export async function getLastGoodBackup(appId: number): Promise<Pick<BackupView,
   const [row] = await getDb()
     .select({ id: backups.id, name: backups.name, label: backups.label, createdAt: backups.createdAt })
     .from(backups)
-    .where(and(live(appId), eq(backups.status, "ok"), ne(backups.kind, "pre_rollback"), or(ne(backups.kind, "found"), isNotNull(backups.adoptedAt))))
+    .where(and(live(appId), goodBackup))
     .orderBy(desc(backups.createdAt), desc(backups.id))
     .limit(1);
   return row;

@@ -1,10 +1,17 @@
 import "server-only";
-import { and, asc, desc, eq, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Role } from "@/lib/auth/roles";
 import { getDb } from "@/lib/db/client";
 import { backups, type Backup } from "@/lib/db/schema";
 
 export const live = (appId: number) => and(eq(backups.appId, appId), isNull(backups.deletedAt));
+
+/**
+ * A good backup of the app's data — one definition for the app page's "last good backup", the apps list and
+ * staleness (they once disagreed right after a rollback): ok; not a pre-rollback copy (it holds the data just rolled
+ * away from); a file found on disk only once adopted (Lifeboat read it and recorded its checksum).
+ */
+export const goodBackup = and(eq(backups.status, "ok"), ne(backups.kind, "pre_rollback"), or(ne(backups.kind, "found"), isNotNull(backups.adoptedAt)))!;
 
 /** A backup as lists and pages show it: the recorded identity and fingerprint are read only by a restore (getBackupRecord). */
 export type BackupView = Omit<Backup, "deletedAt" | "appId" | "identity" | "fingerprint">;

@@ -243,6 +243,14 @@ export async function claimRecoveryHealthCheck(id: number): Promise<boolean> {
   return rows.length === 1;
 }
 
+/** The health check made after recovery finished a change (lib/jobs/health-policy.ts), kept in its result as evidence. */
+export async function setRecoveryHealth(id: number, health: { http: Record<string, unknown> | null; db: { ok: boolean } }): Promise<void> {
+  await getDb()
+    .update(jobs)
+    .set({ result: sql`coalesce(${jobs.result}, '{}'::jsonb) || jsonb_build_object('health', ${JSON.stringify(health)}::jsonb)` })
+    .where(eq(jobs.id, id));
+}
+
 /**
  * The newest restore, rollback, release switch or undo of the app that changed something (its result says
  * `changed: true`): the only one that may be undone.
