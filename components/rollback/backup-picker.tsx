@@ -19,7 +19,16 @@ export function describeBackup(b: PickerBackup): string {
   return `${b.unusable ? UNUSABLE[b.unusable] : ""}${b.label ? `${b.label} · ` : ""}${b.name} (${parts.join(", ")})`;
 }
 
-export function BackupPicker(props: { backups: PickerBackup[]; value: string; onChange: (v: string) => void }) {
+/**
+ * The first option: what "no choice" restores. `defaultName`: the plan's default backup (its name), null when the
+ * plan found none usable (it says why), undefined while not known yet.
+ */
+export function defaultOptionText(defaultName: string | null | undefined): string {
+  if (defaultName === null) return "Default: none usable — pick a backup";
+  return `Default: ${defaultName ?? "taken just before the current release"}`;
+}
+
+export function BackupPicker(props: { backups: PickerBackup[]; value: string; onChange: (v: string) => void; defaultName?: string | null }) {
   const chosen = props.backups.find((b) => String(b.id) === props.value);
   return (
     <div className="space-y-1.5">
@@ -30,7 +39,7 @@ export function BackupPicker(props: { backups: PickerBackup[]; value: string; on
         aria-label="Backup to restore"
         className="w-full min-w-0 rounded-md border border-slate-300 px-2 py-1.5 text-sm"
       >
-        <option value="">Default: taken just before the current release</option>
+        <option value="">{defaultOptionText(props.defaultName)}</option>
         {props.backups.map((b) => (
           <option key={b.id} value={b.id} disabled={b.unusable !== null} className={b.unusable ? "text-red-700" : undefined}>
             {describeBackup(b)}

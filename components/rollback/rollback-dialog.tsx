@@ -41,6 +41,8 @@ export interface DialogProps {
 }
 
 type Started = ActionResult<{ jobId: number }> | null;
+/** Plan refusals that mean "the default backup cannot be used" (lib/jobs/rollback-resolve.ts): the picker says so. */
+const NO_DEFAULT_BACKUP = new Set(["no_backup", "missing_file", "tampered", "no_checksum", "not_restorable", "not_restorable_by_role", "db_missing"]);
 const CONFIRM: Record<DialogMode, string> = { rollback: "Roll back", restore: "Restore database", switch_release: "Switch release", undo: "Undo" };
 const ACTIONS = { rollback: rollbackAction, restore: restoreAction, switch_release: switchReleaseAction, undo: undoAction };
 
@@ -82,6 +84,15 @@ export function RollbackDialog(props: DialogProps) {
   }, [open, started, targetRelease, restoreDb, backupId, props.mode, props.app, props.backupId, props.release, props.jobId]);
 
   const plan = preview?.status === "ok" ? preview.data.plan : null;
+  // What "Default" restores, said in the picker: the plan's backup, or none usable (the plan says why).
+  const defaultName =
+    backupId !== "" || previewing || !preview
+      ? undefined
+      : preview.status === "ok"
+        ? (preview.data.backup?.name ?? null)
+        : preview.status === "error" && NO_DEFAULT_BACKUP.has(preview.code)
+          ? null
+          : undefined;
   const title = props.title ?? plan?.title ?? props.label.replace(/…$/, "");
 
   return (
@@ -136,7 +147,7 @@ export function RollbackDialog(props: DialogProps) {
                     <input type="checkbox" name="restoreDatabase" checked={restoreDb} onChange={(e) => setRestoreDb(e.target.checked)} className="size-4" />
                     Restore database
                   </label>
-                  {restoreDb && <BackupPicker backups={props.backups ?? []} value={backupId} onChange={setBackupId} />}
+                  {restoreDb && <BackupPicker backups={props.backups ?? []} value={backupId} onChange={setBackupId} defaultName={defaultName} />}
                 </div>
               </div>
             )}
