@@ -14,6 +14,7 @@ import { assertBadConfirmed } from "./rollback-expect";
 import { assertNothingToRecover, resolveSwitch } from "./rollback-resolve";
 import { runChange } from "./rollback-run";
 import { followJob, startJob, type JobBody, type JobOutcome } from "./runner";
+import { changeJobTypes } from "@/lib/ops/change-record";
 
 // A guarded release (seed 000's deploy steps with Lifeboat as the safety net), started by a pipeline once the
 // release's files are in releases/<R>/ with the completion marker: a verified automatic backup → stop →
@@ -99,10 +100,9 @@ async function reusableReleaseJob(app: AppView, release: string): Promise<Starte
   return { jobId: job.id, reused: true, done: followJob(job.id), summary: `release ${release}: job #${job.id} ${state}; no new job` };
 }
 
-const CHANGES: readonly string[] = ["release", "rollback", "switch_release", "restore", "undo"];
 async function changeUnderWay(appId: number) {
   const running = await getRunningJob(appId);
-  return running && CHANGES.includes(running.type) ? running : undefined;
+  return running && (changeJobTypes as readonly string[]).includes(running.type) ? running : undefined;
 }
 
 /** The worker's body for "release" jobs. */

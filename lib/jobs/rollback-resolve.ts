@@ -4,7 +4,7 @@ import { getAppTarget } from "@/lib/db/queries/apps";
 import { getBackup, getBackupByName, getDefaultRollbackBackup, type BackupView } from "@/lib/db/queries/backups";
 import { getJob, getLatestChangeJob, getRunningJob } from "@/lib/db/queries/jobs";
 import { databaseExists } from "@/lib/ops/catalog";
-import { parseChangeRecord } from "@/lib/ops/change-record";
+import { changeJobTypes, parseChangeRecord } from "@/lib/ops/change-record";
 import { OpError } from "@/lib/ops/errors";
 import { resolveInside } from "@/lib/ops/paths";
 import { assertSwitchable, listReleases, readCurrentRelease } from "@/lib/ops/releases";
@@ -129,7 +129,7 @@ export async function resolveSwitch(req: Omit<SwitchReleaseRequest, "actor">): P
 export async function resolveUndo(req: Omit<UndoRequest, "actor">): Promise<Resolved> {
   const { app, jobId } = req;
   const job = await getJob(jobId, app.id);
-  if (!job || !["restore", "rollback", "switch_release", "undo", "release"].includes(job.type)) {
+  if (!job || !(changeJobTypes as readonly string[]).includes(job.type)) {
     throw new OpError("not_found", `Job #${jobId} is not a restore, rollback, release switch or undo of ${app.slug}.`);
   }
   if (job.status === "running") throw new OpError("running", `Job #${jobId} is still running; wait for it to end.`);

@@ -6,6 +6,8 @@ import { z } from "zod";
 
 export const changeKinds = ["rollback", "restore", "switch_release", "undo"] as const;
 export type ChangeKind = (typeof changeKinds)[number];
+/** Job types that change what the app runs: the change kinds, and a guarded release (a switch with a backup first). */
+export const changeJobTypes = [...changeKinds, "release"] as const;
 
 const health = z.object({
   http: z.object({ ok: z.boolean(), status: z.number().optional(), error: z.string().optional(), attempts: z.number(), ms: z.number() }).nullable(),

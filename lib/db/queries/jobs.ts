@@ -2,6 +2,7 @@ import "server-only";
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { jobs, opJournal, workers, type Job } from "@/lib/db/schema";
+import { changeJobTypes } from "@/lib/ops/change-record";
 
 const jobColumns = {
   id: jobs.id,
@@ -262,7 +263,7 @@ export async function getLatestChangeJob(appId: number): Promise<JobView | undef
     .where(
       and(
         eq(jobs.appId, appId),
-        inArray(jobs.type, ["restore", "rollback", "switch_release", "undo", "release"]),
+        inArray(jobs.type, [...changeJobTypes]),
         sql`(${jobs.result} ->> 'changed') = 'true'`,
       ),
     )
