@@ -27,15 +27,20 @@ async function until(cond: () => boolean, ms = 10_000): Promise<boolean> {
 /** A node script that starts `children` grandchildren (each printing its pid), then runs until killed. */
 function parentScript(opts: { children: number; ignoreTerm?: "parent" | "children" | "all" }): string {
   const childIgnores = opts.ignoreTerm === "children" || opts.ignoreTerm === "all";
-  const child = `${childIgnores ? "process.on('SIGTERM', () => {});" : ""} setInterval(() => {}, 1000);`;
+  // Each child says "armed" once its SIGTERM handler is in place: "ready" before that let a loaded machine's
+  // SIGTERM reach a child still starting up, which then died of it (CI saw "term" where "kill" was due).
+  const child = `${childIgnores ? "process.on('SIGTERM', () => {});" : ""} process.stdout.write("armed\\n"); setInterval(() => {}, 1000);`;
   return `
     const { spawn } = require("node:child_process");
     ${opts.ignoreTerm === "parent" || opts.ignoreTerm === "all" ? "process.on('SIGTERM', () => {});" : ""}
+    let armed = 0;
+    const armedOne = () => { if (++armed === ${opts.children}) console.log("ready " + process.pid); };
     for (let i = 0; i < ${opts.children}; i++) {
-      const c = spawn(process.execPath, ["-e", ${JSON.stringify(child)}], { stdio: "ignore" });
+      const c = spawn(process.execPath, ["-e", ${JSON.stringify(child)}], { stdio: ["ignore", "pipe", "ignore"] });
+      c.stdout.once("data", armedOne);
       console.log("child " + c.pid);
     }
-    console.log("ready " + process.pid);
+    if (${opts.children} === 0) console.log("ready " + process.pid);
     setInterval(() => {}, 1000);
   `;
 }
